@@ -1,0 +1,272 @@
+"""Discovering, checking, ordering and enabling plugins.
+
+Installed plugins are entry points in the group ``gongzhi.plugins``; only those named in the
+deployment config are enabled. Every way enabling can fail raises a :class:`PluginError` whose
+message says exactly what to fix. One :class:`PluginManager` exists per app instance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+from collections.abc import Iterable, Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+import marshmallow
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+import core
+from core import hookspecs
+from core.manifest import Permission, PluginManifest
+from core.security import CORE_PERMISSIONS, PermissionRegistry
+from core.validation import flatten_errors
+
+ENTRY_POINT_GROUP = "gongzhi.plugins"
+
+
+class PluginError(Exception):
+    """Enabling plugins failed; the message names the plugin and what to do."""
+
+
+class UnknownPluginError(PluginError):
+    """The config names a plugin that is not installed."""
+
+
+class MissingDependencyError(PluginError):
+    """An enabled plugin requires a plugin that is not enabled."""
+
+
+class DependencyCycleError(PluginError):
+    """Enabled plugins require each other in a cycle."""
+
+
+class PluginImportError(PluginError):
+    """A plugin's module could not be imported, or has no valid manifest."""
+
+
+class HookImplementationError(PluginError):
+    """A plugin implements a hook that does not exist (usually a misspelling)."""
+
+
+class PluginSettingsError(PluginError):
+    """A plugin's settings do not validate; ``errors`` holds one ``path: message`` per problem."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("插件设置有误：\n" + "\n".join(f"  {e}" for e in errors))
+        self.errors = errors
+
+
+def installed_entry_points() -> dict[str, importlib.metadata.EntryPoint]:
+    """Every installed plugin's entry point, by name."""
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def load_plugin_module(entry_point: importlib.metadata.EntryPoint) -> ModuleType:
+    """Import a plugin's module and check its ``MANIFEST``; :class:`PluginImportError` if broken."""
+    name = entry_point.name
+    try:
+        module = entry_point.load()
+    except Exception as exc:
+        raise PluginImportError(
+            f"插件 {name} 无法加载（{entry_point.value}）：{type(exc).__name__}: {exc}"
+        ) from exc
+    manifest = getattr(module, "MANIFEST", None)
+    if not isinstance(manifest, PluginManifest):
+        raise PluginImportError(f"插件 {name} 的模块 {entry_point.value} 没有声明 MANIFEST")
+    if manifest.name != name:
+        raise PluginImportError(
+            f"插件 {name} 的 MANIFEST.name 为 {manifest.name!r}，必须与入口点名称一致"
+        )
+    return module
+
+
+@dataclasses.dataclass(frozen=True)
+class EnabledPlugin:
+    """An enabled plugin: its module, manifest and validated settings."""
+
+    name: str
+    module: ModuleType
+    manifest: PluginManifest
+    settings: dict[str, Any]
+
+
+def _find_cycle(graph: Mapping[str, Sequence[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for dep in graph.get(node, ()):
+            if state.get(dep) == 1:
+                return [*stack[stack.index(dep) :], dep]
+            if dep not in state and dep in graph:
+                found = visit(dep)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def dependency_order(names: Sequence[str], requires: Mapping[str, Sequence[str]]) -> list[str]:
+    """Order ``names`` so that each plugin follows what it requires, else keeping config order."""
+    ordered: list[str] = []
+    placed: set[str] = set()
+
+    def place(name: str) -> None:
+        if name in placed:
+            return
+        for dep in requires.get(name, ()):
+            place(dep)
+        placed.add(name)
+        ordered.append(name)
+
+    for name in names:
+        place(name)
+    return ordered
+
+
+class PluginManager:
+    """The plugins enabled for one app instance, registered with pluggy in a deterministic order.
+
+    Hook calls (``manager.hook.register_admin_views(...)``) reach plugins in *plugin order*:
+    dependencies first, then the order of the config's ``enabled`` list.
+    """
+
+    def __init__(
+        self,
+        enabled: Sequence[str],
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+        installed: Mapping[str, importlib.metadata.EntryPoint] | None = None,
+        role_grants: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        self.installed = dict(installed if installed is not None else installed_entry_points())
+        self._pm = pluggy.PluginManager(core.PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        self.plugins: list[EnabledPlugin] = []
+        self._enable(list(enabled), settings or {})
+        self.permissions = self._collect_permissions(role_grants or {})
+
+    @property
+    def hook(self) -> pluggy.HookRelay:
+        """The hook relay: ``manager.hook.NAME(**kwargs)``."""
+        return self._pm.hook
+
+    @property
+    def names(self) -> list[str]:
+        """Enabled plugin names in plugin order."""
+        return [p.name for p in self.plugins]
+
+    def get(self, name: str) -> EnabledPlugin:
+        """The enabled plugin called ``name``; ``KeyError`` if it is not enabled."""
+        for plugin in self.plugins:
+            if plugin.name == name:
+                return plugin
+        raise KeyError(name)
+
+    def is_enabled(self, name: str) -> bool:
+        """Whether the plugin ``name`` is enabled in this deployment."""
+        return any(p.name == name for p in self.plugins)
+
+    def settings(self, name: str) -> dict[str, Any]:
+        """The validated settings of plugin ``name``, defaults filled in."""
+        return self.get(name).settings
+
+    def implemented_hooks(self, name: str) -> list[str]:
+        """Names of the hooks plugin ``name`` implements, sorted."""
+        module = self.get(name).module
+        return sorted(
+            hook_name
+            for hook_name in dir(self._pm.hook)
+            if not hook_name.startswith("_")
+            and any(impl.plugin is module for impl in getattr(self._pm.hook, hook_name).get_hookimpls())
+        )
+
+    # -- enabling -------------------------------------------------------------------------------
+
+    def _enable(self, enabled: list[str], settings: Mapping[str, Mapping[str, Any]]) -> None:
+        duplicates = sorted({n for n in enabled if enabled.count(n) > 1})
+        if duplicates:
+            raise PluginError(f"插件重复启用：{', '.join(duplicates)}")
+        unknown = [n for n in enabled if n not in self.installed]
+        if unknown:
+            available = ", ".join(sorted(self.installed)) or "（无）"
+            raise UnknownPluginError(
+                f"未安装的插件：{', '.join(unknown)}。已安装的插件有：{available}。"
+                "请检查拼写，或先用 pip 安装该插件。"
+            )
+        extra = sorted(set(settings) - set(enabled))
+        if extra:
+            raise PluginSettingsError(
+                [f"plugins.{n}: 该插件未启用，却有设置（请加入 plugins.enabled 或删除此节）" for n in extra]
+            )
+        modules = {name: load_plugin_module(self.installed[name]) for name in enabled}
+        manifests: dict[str, PluginManifest] = {n: m.MANIFEST for n, m in modules.items()}
+        self._check_requirements(enabled, manifests)
+        order = dependency_order(enabled, {n: manifests[n].requires for n in enabled})
+        errors: list[str] = []
+        validated: dict[str, dict[str, Any]] = {}
+        for name in order:
+            try:
+                validated[name] = manifests[name].load_settings(dict(settings.get(name, {})))
+            except marshmallow.ValidationError as exc:
+                errors.extend(flatten_errors(exc.messages, f"plugins.{name}"))
+        if errors:
+            raise PluginSettingsError(errors)
+        for name in order:
+            manifest = manifests[name]
+            if manifest.hookspecs is not None:
+                self._pm.add_hookspecs(manifest.hookspecs)
+            self.plugins.append(EnabledPlugin(name, modules[name], manifest, validated[name]))
+        # pluggy calls the most recently registered implementation first.
+        for plugin in reversed(self.plugins):
+            self._pm.register(plugin.module, name=plugin.name)
+        try:
+            self._pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise HookImplementationError(
+                f"插件 {exc.plugin_name} 实现了不存在的钩子：{exc}。"
+                "请检查函数名拼写，可用的钩子见 docs/hooks.md。"
+            ) from exc
+
+    @staticmethod
+    def _check_requirements(enabled: list[str], manifests: Mapping[str, PluginManifest]) -> None:
+        core_version = Version(core.__version__)
+        for name in enabled:
+            manifest = manifests[name]
+            try:
+                spec = SpecifierSet(manifest.requires_core)
+            except InvalidSpecifier as exc:
+                raise PluginImportError(
+                    f"插件 {name} 的 requires_core 无效：{manifest.requires_core!r}"
+                ) from exc
+            if core_version not in spec:
+                raise PluginError(
+                    f"插件 {name} 需要核心版本 {manifest.requires_core}，当前核心版本为 {core_version}"
+                )
+            missing = [dep for dep in manifest.requires if dep not in manifests]
+            if missing:
+                raise MissingDependencyError(
+                    f"插件 {name} 依赖插件 {', '.join(missing)}，但后者未启用。"
+                    f"请在 plugins.enabled 中加入 {', '.join(missing)}。"
+                )
+        cycle = _find_cycle({n: manifests[n].requires for n in enabled})
+        if cycle:
+            raise DependencyCycleError(f"插件之间存在循环依赖：{' → '.join(cycle)}")
+
+    def _collect_permissions(self, role_grants: Mapping[str, Iterable[str]]) -> PermissionRegistry:
+        declared: list[Permission] = list(CORE_PERMISSIONS)
+        for result in self.hook.register_permissions():
+            declared.extend(result or ())
+        return PermissionRegistry(declared, role_grants)

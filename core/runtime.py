@@ -1,0 +1,44 @@
+"""``Runtime``: one deployment brought to life — config, enabled plugins and database together.
+
+The host app and the CLI each build one; tests build as many as they like side by side.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Mapping
+
+from core import audit
+from core.config import Config
+from core.db import Database
+from core.plugin_manager import PluginManager
+
+
+class Runtime:
+    """A configured deployment: ``config``, ``plugins`` (the plugin manager) and ``db``.
+
+    Every session made by ``db`` carries ``info["plugins"]`` and ``info["runtime"]``, so
+    services such as :func:`core.events.emit` reach the plugins without globals, and every flush
+    is audited.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        installed: Mapping[str, importlib.metadata.EntryPoint] | None = None,
+    ) -> None:
+        self.config = config
+        self.plugins = PluginManager(
+            config.enabled_plugins, config.plugin_settings, installed, config.role_grants
+        )
+        self.db = Database(config.database_url, {"plugins": self.plugins, "runtime": self})
+        audit.install(self.db.factory)
+
+    @property
+    def table_prefixes(self) -> tuple[str, ...]:
+        """Prefixes of the tables this deployment owns: core's and each enabled plugin's."""
+        return ("core_", *(f"{name}_" for name in self.plugins.names))
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.db.dispose()
