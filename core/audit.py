@@ -15,7 +15,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, event, inspect, insert, select, update
+from sqlalchemy import JSON, Integer, String, event, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
@@ -215,7 +215,9 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
             break
         for entry in entries:
             if entry.prev_hash != prev:
-                return VerifyResult(checked, entry.id, "与前一条记录的链接断开（前序记录被修改或删除）")
+                return VerifyResult(
+                    checked, entry.id, "与前一条记录的链接断开（前序记录被修改或删除）"
+                )
             fields = _hashed_fields(
                 {
                     "at": entry.at,

@@ -190,7 +190,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     if path is None:
         path = os.environ.get(CONFIG_ENV)
         if not path:
-            raise ConfigError("（未指定）", [f"请用 --config 指定配置文件，或设置环境变量 {CONFIG_ENV}"])
+            raise ConfigError(
+                "（未指定）", [f"请用 --config 指定配置文件，或设置环境变量 {CONFIG_ENV}"]
+            )
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")

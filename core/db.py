@@ -22,7 +22,7 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base shared by core and every plugin; tables are prefixed by owner (``core_``)."""
+    """Declarative base shared by core and every plugin; tables carry their owner's prefix."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -84,7 +84,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.session_info = dict(session_info or {})
-        self.factory = sessionmaker(bind=self.engine, expire_on_commit=False, info=self.session_info)
+        self.factory = sessionmaker(
+            bind=self.engine, expire_on_commit=False, info=self.session_info
+        )
         self.session: scoped_session[Session] = scoped_session(self.factory)
 
     def new_session(self, **info: Any) -> Session:

@@ -84,8 +84,11 @@ def current(runtime: Runtime) -> list[tuple[str, str | None, str | None]]:
     for branch in ["core", *(p.name for p in runtime.plugins.plugins if p.manifest.migrations)]:
         head = script.revision_map.get_revision(f"{branch}@head")
         at = next(
-            (rev.revision for rev in script.iterate_revisions(head.revision, "base")
-             if rev.revision in applied),
+            (
+                rev.revision
+                for rev in script.iterate_revisions(head.revision, "base")
+                if rev.revision in applied
+            ),
             None,
         )
         rows.append((branch, at, head.revision))

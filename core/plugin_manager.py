@@ -190,7 +190,9 @@ class PluginManager:
             hook_name
             for hook_name in dir(self._pm.hook)
             if not hook_name.startswith("_")
-            and any(impl.plugin is module for impl in getattr(self._pm.hook, hook_name).get_hookimpls())
+            and any(
+                impl.plugin is module for impl in getattr(self._pm.hook, hook_name).get_hookimpls()
+            )
         )
 
     # -- enabling -------------------------------------------------------------------------------
@@ -209,7 +211,10 @@ class PluginManager:
         extra = sorted(set(settings) - set(enabled))
         if extra:
             raise PluginSettingsError(
-                [f"plugins.{n}: 该插件未启用，却有设置（请加入 plugins.enabled 或删除此节）" for n in extra]
+                [
+                    f"plugins.{n}: 该插件未启用，却有设置（请加入 plugins.enabled 或删除此节）"
+                    for n in extra
+                ]
             )
         modules = {name: load_plugin_module(self.installed[name]) for name in enabled}
         manifests: dict[str, PluginManifest] = {n: m.MANIFEST for n, m in modules.items()}
@@ -253,7 +258,8 @@ class PluginManager:
                 ) from exc
             if core_version not in spec:
                 raise PluginError(
-                    f"插件 {name} 需要核心版本 {manifest.requires_core}，当前核心版本为 {core_version}"
+                    f"插件 {name} 需要核心版本 {manifest.requires_core}，"
+                    f"当前核心版本为 {core_version}"
                 )
             missing = [dep for dep in manifest.requires if dep not in manifests]
             if missing:

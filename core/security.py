@@ -91,7 +91,7 @@ class Principal:
 
 @dataclasses.dataclass(frozen=True)
 class SystemActor:
-    """An actor for operator commands run on the server itself (``gongzhi`` CLI): all permissions."""
+    """The operator at the server's console (the ``gongzhi`` CLI): holds every permission."""
 
     label: str = "system:cli"
 

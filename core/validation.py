@@ -21,7 +21,10 @@ _MESSAGES = [
     (r"^Must be one of: (.*)\.$", r"必须是以下之一：\1"),
     (r"^Must be greater than or equal to (\S+)\.$", r"必须大于或等于 \1"),
     (r"^Must be less than or equal to (\S+)\.$", r"必须小于或等于 \1"),
-    (r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$", r"必须在 \1 到 \2 之间"),
+    (
+        r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$",
+        r"必须在 \1 到 \2 之间",
+    ),
     (r"^Must be greater than (\S+)\.$", r"必须大于 \1"),
     (r"^Shorter than minimum length (\d+)\.$", r"长度不能少于 \1"),
     (r"^Longer than maximum length (\d+)\.$", r"长度不能超过 \1"),

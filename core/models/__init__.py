@@ -9,10 +9,10 @@ from core.models.person import Household, Person, Tag
 
 __all__ = [
     "Account",
+    "ApiToken",
     "AuditEntry",
     "AuditHead",
     "EventRecord",
-    "ApiToken",
     "Household",
     "Locality",
     "Membership",
