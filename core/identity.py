@@ -77,3 +77,14 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return ""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def make_id_number(area_code: str, birth_date: dt.date, sequence: int) -> str:
+    """Build a valid identity number from a 6-digit area code, a birth date and a 3-digit sequence.
+
+    The sequence's parity gives the sex (odd: male). Used for demo data and tests.
+    """
+    if len(area_code) != 6 or not area_code.isdigit():
+        raise ValueError("area_code must be 6 digits")
+    body = f"{area_code}{birth_date:%Y%m%d}{sequence % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit

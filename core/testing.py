@@ -1,0 +1,153 @@
+"""Pytest fixtures for Gongzhi and its plugins: runtimes with any plugin set on a migrated database.
+
+Enable with ``pytest_plugins = ["core.testing"]`` in a ``conftest.py``. The database is a fresh
+SQLite file per test, or, when ``GONGZHI_TEST_DATABASE_URL`` names a PostgreSQL database, that
+database with its ``public`` schema emptied before each test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from core import migrate
+from core.config import parse_config
+from core.identity import make_id_number
+from core.models import Account, Locality, Person
+from core.runtime import Runtime
+
+TEST_DATABASE_URL_ENV = "GONGZHI_TEST_DATABASE_URL"
+
+COUNTY = ("500243000000", "彭水苗族土家族自治县")
+TREE = [
+    ("500243001000", "汉葭街道"),
+    ("500243001001", "城南社区"),
+    ("500243001002", "长滩村"),
+    ("500243101000", "保家镇"),
+    ("500243101001", "中心村"),
+    ("500243101002", "楠木村"),
+]
+"""A small locality tree under :data:`COUNTY`: two towns with two villages each."""
+
+PASSWORD = "test-password-123"
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the ``public`` schema of the PostgreSQL database at ``url``."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    """A URL of an empty database for this test (SQLite file, or the PostgreSQL test database)."""
+    url = os.environ.get(TEST_DATABASE_URL_ENV)
+    if url:
+        reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path / 'gongzhi.db'}"
+
+
+def make_config_data(
+    database_url: str,
+    plugins: Sequence[str] = (),
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+    **deployment: Any,
+) -> dict[str, Any]:
+    """Config data (as parsed TOML) for a test deployment of :data:`COUNTY`."""
+    plugin_section: dict[str, Any] = {"enabled": list(plugins)}
+    plugin_section.update({k: dict(v) for k, v in (settings or {}).items()})
+    return {
+        "deployment": {
+            "name": "测试平台",
+            "locality_code": COUNTY[0],
+            "locality_name": COUNTY[1],
+            "database_url": database_url,
+            **deployment,
+        },
+        "plugins": plugin_section,
+    }
+
+
+@pytest.fixture
+def make_runtime(database_url: str) -> Iterator[Callable[..., Runtime]]:
+    """Build a migrated :class:`Runtime` with a chosen plugin set: ``make_runtime(["points"])``."""
+    made: list[Runtime] = []
+
+    def make(
+        plugins: Sequence[str] = (),
+        settings: Mapping[str, Mapping[str, Any]] | None = None,
+        installed: Any = None,
+        migrated: bool = True,
+    ) -> Runtime:
+        config = parse_config(make_config_data(database_url, plugins, settings))
+        runtime = Runtime(config, installed=installed)
+        made.append(runtime)
+        if migrated:
+            migrate.upgrade(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        runtime.close()
+
+
+@pytest.fixture
+def runtime(make_runtime: Callable[..., Runtime]) -> Runtime:
+    """A migrated runtime with no plugins enabled."""
+    return make_runtime()
+
+
+def seed_tree(session: Session) -> None:
+    """Add :data:`COUNTY` and :data:`TREE` to the database."""
+    session.add(Locality(code=COUNTY[0], name=COUNTY[1]))
+    for code, name in TREE:
+        session.add(Locality(code=code, name=name))
+    session.flush()
+
+
+def add_account(session: Session, username: str, scope_code: str, roles: Sequence[str]) -> Account:
+    """Add an active account with :data:`PASSWORD`."""
+    account = Account(
+        username=username, display_name=username, scope_code=scope_code, roles=list(roles)
+    )
+    account.set_password(PASSWORD)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def add_person(
+    session: Session, name: str, locality_code: str, sequence: int, born: dt.date | None = None
+) -> Person:
+    """Add a resident with a valid identity number built from ``sequence``."""
+    number = make_id_number(locality_code[:6], born or dt.date(1980, 1, 1), sequence)
+    person = Person(name=name, id_number=number, locality_code=locality_code)
+    session.add(person)
+    session.flush()
+    return person
+
+
+@pytest.fixture
+def seeded(runtime: Runtime) -> Runtime:
+    """The plain runtime with the locality tree and one account per level.
+
+    Accounts: ``county`` (county_admin at the county), ``town`` (town_admin at 汉葭街道),
+    ``village`` (village_admin at 城南社区), ``neighbour`` (village_admin at 长滩村).
+    """
+    with runtime.db.transaction() as session:
+        seed_tree(session)
+        add_account(session, "county", COUNTY[0], ["county_admin"])
+        add_account(session, "town", "500243001000", ["town_admin"])
+        add_account(session, "village", "500243001001", ["village_admin"])
+        add_account(session, "neighbour", "500243001002", ["village_admin"])
+    return runtime

@@ -1,0 +1,3 @@
+"""Shared fixtures: see :mod:`core.testing`."""
+
+pytest_plugins = ["core.testing"]
