@@ -20,8 +20,10 @@ def test_every_write_is_audited_and_the_chain_verifies(seeded):
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.table_name == "core_person")
         ).all()
-        assert [e.action for e in entries] == ["create"]
-        assert entries[0].actor == "account:county"
+        assert [e.action for e in entries] == ["create", "update"]
+        assert {e.actor for e in entries} == {"account:county"}
         assert entries[0].after["id_number"] == audit.MASK
+        assert entries[1].before["phone"] is None
+        assert entries[1].after["phone"] == audit.MASK
         assert audit.verify(session).ok
         assert session.scalar(select(func.count()).select_from(Person)) == 1
