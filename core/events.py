@@ -12,10 +12,11 @@ import datetime as dt
 import json
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, ColumnElement, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
+from core.localities import within
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -52,6 +53,11 @@ class EventRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     actor: Mapped[str | None] = mapped_column(String(100))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def scope_clause(cls, scope_code: str) -> ColumnElement[bool]:
+        """Events that happened at or under ``scope_code``."""
+        return within(cls.locality_code, scope_code)
 
 
 def emit(session: Session, event: DomainEvent) -> EventRecord:

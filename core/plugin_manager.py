@@ -183,6 +183,11 @@ class PluginManager:
         """The validated settings of plugin ``name``, defaults filled in."""
         return self.get(name).settings
 
+    def plugin_hook_caller(self, name: str, hook_name: str) -> Any:
+        """A caller of hook ``hook_name`` that reaches only plugin ``name``'s implementation."""
+        others = [p.module for p in self.plugins if p.name != name]
+        return self._pm.subset_hook_caller(hook_name, remove_plugins=others)
+
     def implemented_hooks(self, name: str) -> list[str]:
         """Names of the hooks plugin ``name`` implements, sorted."""
         module = self.get(name).module

@@ -61,3 +61,12 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[str]:
 
     walk(messages, prefix)
     return sorted(lines)
+
+
+def translate_tree(messages: Any) -> Any:
+    """``messages`` (marshmallow's nested errors) with every message in Chinese."""
+    if isinstance(messages, dict):
+        return {key: translate_tree(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [translate_tree(item) for item in messages]
+    return translate(str(messages))

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ColumnElement, ForeignKey, String
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from core.localities import within
+
+if TYPE_CHECKING:
+    from core.models.locality import Locality
 
 
 class LocalityScoped:
@@ -20,6 +25,10 @@ class LocalityScoped:
         return mapped_column(
             String(15), ForeignKey("core_locality.code"), index=True, comment="所属行政区划"
         )
+
+    @declared_attr
+    def locality(cls) -> Mapped[Locality]:
+        return relationship("Locality")
 
     @classmethod
     def scope_clause(cls, scope_code: str) -> ColumnElement[bool]:

@@ -1,0 +1,54 @@
+"""``POST /api/v1/tokens``: exchange a username and password for a bearer token."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from core.db import utcnow
+from core.models import ApiToken
+from hostapp.auth import check_credentials
+
+TOKEN_LIFETIME = dt.timedelta(days=30)
+
+blueprint = Blueprint(
+    "tokens", __name__, url_prefix="/tokens", description="令牌：用账号密码换取 API 令牌"
+)
+
+
+class CredentialsSchema(Schema):
+    """A login."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    label = fields.String(validate=validate.Length(max=100), metadata={"description": "令牌用途"})
+
+
+class TokenSchema(Schema):
+    """A newly issued token; it is shown once and only its hash is kept."""
+
+    token = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+@blueprint.route("", methods=["POST"])
+@blueprint.arguments(CredentialsSchema)
+@blueprint.response(201, TokenSchema)
+@blueprint.alt_response(401, description="用户名或密码错误，或账号已锁定")
+def issue_token(credentials: dict[str, Any]) -> dict[str, Any]:
+    """Issue a bearer token valid for 30 days."""
+    runtime = current_app.extensions["gongzhi"]
+    session = runtime.db.session
+    account, error = check_credentials(session, credentials["username"], credentials["password"])
+    if account is None:
+        abort(401, message=error)
+    session.info.update(actor=f"account:{account.username}", channel="api")
+    row, token = ApiToken.issue(account, credentials.get("label"))
+    row.expires_at = utcnow() + TOKEN_LIFETIME
+    session.add(row)
+    session.commit()
+    return {"token": token, "expires_at": row.expires_at}

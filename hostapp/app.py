@@ -1,0 +1,77 @@
+"""``create_app``: the Flask application for one deployment."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, g, jsonify
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import text
+
+from core.config import Config, load_config
+from core.runtime import Runtime
+from hostapp import admin, api, auth, portal
+from hostapp.i18n import install_i18n
+
+SECURE_COOKIES_ENV = "GONGZHI_SECURE_COOKIES"
+
+
+def create_app(config: Config | Runtime | str | os.PathLike[str] | None = None) -> Flask:
+    """Build the app for a deployment.
+
+    ``config`` is a loaded :class:`~core.config.Config`, a ready :class:`~core.runtime.Runtime`
+    (tests share one with the code under test), a path to a TOML file, or ``None`` for
+    ``$GONGZHI_CONFIG``. The database must already be migrated (``gongzhi db upgrade``).
+    """
+    if isinstance(config, Runtime):
+        runtime = config
+    else:
+        loaded = config if isinstance(config, Config) else load_config(config)
+        runtime = Runtime(loaded)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=runtime.config.secret_key(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get(SECURE_COOKIES_ENV, "") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_NAME="gongzhi_session",
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["gongzhi"] = runtime
+
+    install_i18n(app, runtime)
+    csrf = CSRFProtect(app)
+    auth.init_app(app, runtime)
+    api.init_app(app, runtime, csrf)
+    admin.init_app(app, runtime)
+    portal.init_app(app, runtime)
+
+    @app.before_request
+    def _bind_session() -> None:
+        g.runtime = runtime
+
+    @app.teardown_appcontext
+    def _release_session(_exc: BaseException | None) -> None:
+        runtime.db.session.remove()
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        try:
+            with runtime.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="ok", database="ok", plugins=runtime.plugins.names)
+
+    return app
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The :class:`~core.runtime.Runtime` an app was built for."""
+    return app.extensions["gongzhi"]
