@@ -129,9 +129,10 @@ def provide_person_summary(person_id: int, session: Session) -> Sequence[tuple[s
 
 
 @hookspec(firstresult=True)
-def provide_locality_title(locality: Locality) -> str | None:
+def provide_locality_title(locality: Locality, session: Session) -> str | None:
     """Give the portal heading for ``locality`` (for example a branded village name).
 
+    Called on every portal page view with the locality shown and a read-only session.
     Single winner: the first plugin in plugin order returning a string decides; return ``None``
     to leave it to the next plugin or to the default (the locality's own name).
     """

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from core import audit
 from core.config import Config
@@ -42,3 +45,8 @@ class Runtime:
     def close(self) -> None:
         """Release database connections."""
         self.db.dispose()
+
+
+def plugin_settings(session: Session, name: str) -> dict[str, Any]:
+    """The validated settings of plugin ``name``, from any session made by a runtime."""
+    return session.info["plugins"].settings(name)

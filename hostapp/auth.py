@@ -1,4 +1,4 @@
-"""Logging in to the admin: Flask-Login sessions, the login page, throttling, the current principal."""
+"""Logging in: Flask-Login sessions, the login page, throttling, and the current principal."""
 
 from __future__ import annotations
 

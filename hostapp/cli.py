@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core import __version__, audit, migrate
 from core.config import CONFIG_ENV, Config, ConfigError, load_config, parse_config
-from core.localities import LocalityCodeError, level_of, validate_code
+from core.localities import LEVEL_LABELS, LocalityCodeError, level_of, validate_code
 from core.models import Account, ApiToken, Locality
 from core.models.account import generate_password
 from core.plugin_manager import PluginError, installed_entry_points, load_plugin_module
@@ -252,7 +252,8 @@ def config_check(state: CliState) -> None:
     click.echo(f"配置文件 {config.path} 正确。")
     click.echo(f"  平台：{config.name}")
     click.echo(
-        f"  本级区划：{config.locality_name}（{config.locality_code}，{level_of(config.locality_code).value}）"
+        f"  本级区划：{config.locality_name}（{config.locality_code}，"
+        f"{LEVEL_LABELS[level_of(config.locality_code)]}）"
     )
     click.echo(f"  数据库：{_redact(config.database_url)}")
     if runtime.plugins.plugins:
@@ -392,7 +393,8 @@ def audit_verify(state: CliState) -> None:
         click.echo(f"审计日志完整：共校验 {result.checked} 条。")
     else:
         fail(
-            f"审计日志被篡改：第 {result.broken_id} 条记录——{result.reason}（此前 {result.checked} 条完好）"
+            f"审计日志被篡改：第 {result.broken_id} 条记录——{result.reason}"
+            f"（此前 {result.checked} 条完好）"
         )
 
 

@@ -7,6 +7,7 @@ compiled once per content into a cache folder, so no build step is needed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 from pathlib import Path
@@ -36,10 +37,8 @@ def compiled_translations() -> Path:
                 catalog = read_po(handle, locale=LOCALE)
             with mo.open("wb") as handle:
                 write_mo(handle, catalog)
-        try:
+        with contextlib.suppress(OSError):  # another process compiled it first
             staging.rename(target)
-        except OSError:  # another process compiled it first
-            pass
     return target
 
 

@@ -78,7 +78,9 @@ def locality(code: str) -> Any:
     residents = session.scalar(
         select(func.count()).select_from(Person).where(Person.scope_clause(code))
     )
-    title = runtime.plugins.hook.provide_locality_title(locality=place) or place.name
+    title = (
+        runtime.plugins.hook.provide_locality_title(locality=place, session=session) or place.name
+    )
     sections: list[tuple[int, int, PortalSection]] = []
     results = runtime.plugins.hook.register_portal_sections(locality=place, session=session)
     for plugin_index, result in enumerate(results):

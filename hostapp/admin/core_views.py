@@ -240,9 +240,13 @@ class MembershipView(ScopedModelView):
     def on_model_change(self, form: Any, model: Membership, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
         principal = current_principal()
-        if principal is not None and model.person is not None:
-            if not principal.account.sees(model.person.locality_code):
-                raise ValueError("所选居民不在您的管辖范围内")
+        person = model.person
+        if (
+            principal is not None
+            and person is not None
+            and not principal.account.sees(person.locality_code)
+        ):
+            raise ValueError("所选居民不在您的管辖范围内")
 
 
 class AccountView(ScopedModelView):

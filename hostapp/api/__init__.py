@@ -10,10 +10,10 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from core.runtime import Runtime
+from core.validation import translate_tree
 from hostapp.api.core_endpoints import core_blueprints
 from hostapp.api.registrar import ApiRegistrar
 from hostapp.api.tokens import blueprint as tokens_blueprint
-from core.validation import translate_tree
 from hostapp.errors import MESSAGES, html_error, is_api_request
 
 API_PREFIX = "/api/v1"

@@ -18,8 +18,8 @@ from hostapp.api.schemas import (
     HouseholdSchema,
     LocalityQuerySchema,
     LocalitySchema,
-    PersonQuerySchema,
     PersonPatchSchema,
+    PersonQuerySchema,
     PersonSchema,
     PersonWriteSchema,
 )

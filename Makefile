@@ -1,0 +1,46 @@
+# Gongzhi: the two commands that matter are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONFIG ?= configs/demo.toml
+PORT   ?= 5000
+# The PostgreSQL database the suite's second pass runs on (created by .ci/ensure-postgres.sh).
+PG_TEST_URL ?= postgresql+psycopg://gongzhi:gongzhi@127.0.0.1:5432/gongzhi_test
+
+.PHONY: setup demo serve test test-sqlite test-postgres lint format bench clean
+
+$(BIN)/.installed: pyproject.toml tests/example_plugin/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e tests/example_plugin
+	touch $@
+
+## setup: create .venv and install Gongzhi with its development tools
+setup: $(BIN)/.installed
+
+## demo: migrate and seed the demo county on SQLite, then serve it on http://127.0.0.1:$(PORT)
+demo: setup
+	$(BIN)/gongzhi --config $(CONFIG) db upgrade
+	$(BIN)/gongzhi --config $(CONFIG) demo --if-empty
+	PORT=$(PORT) $(BIN)/gongzhi --config $(CONFIG) serve
+
+## test: lint, then the whole suite on SQLite and on PostgreSQL
+test: setup lint test-sqlite test-postgres
+
+test-sqlite: setup
+	$(BIN)/pytest -q
+
+test-postgres: setup
+	bash .ci/ensure-postgres.sh
+	GONGZHI_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache
