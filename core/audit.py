@@ -104,10 +104,9 @@ def _column_values(obj: Any, *, committed: bool) -> dict[str, Any]:
 
 
 def _record_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    if identity is None:
-        return ""
-    return identity[0] if len(identity) == 1 else list(identity)  # type: ignore[return-value]
+    """The primary key as text; read from the instance, since a new row has no identity yet."""
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    return str(values[0]) if len(values) == 1 else ",".join(str(v) for v in values)
 
 
 def _collect(session: Session) -> list[_Change]:
@@ -124,12 +123,12 @@ def _collect(session: Session) -> list[_Change]:
         before = _column_values(obj, committed=True)
         after = _column_values(obj, committed=False)
         if before != after:
-            changes.append(_Change("update", table, str(_record_id(obj)), before, after))
+            changes.append(_Change("update", table, _record_id(obj), before, after))
     for obj in session.deleted:
         table = getattr(obj, "__tablename__", None)
         if table and table not in _SKIPPED_TABLES:
             before = _column_values(obj, committed=True)
-            changes.append(_Change("delete", table, str(_record_id(obj)), before, None))
+            changes.append(_Change("delete", table, _record_id(obj), before, None))
     return changes
 
 
@@ -158,7 +157,7 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         after = change.after
         obj = change.obj
         if obj is not None:
-            record_id = str(_record_id(obj))
+            record_id = _record_id(obj)
             after = {**(after or {}), **_primary_key_values(obj)}
         row = {
             "at": now,

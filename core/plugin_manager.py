@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
@@ -245,9 +246,12 @@ class PluginManager:
         try:
             self._pm.check_pending()
         except pluggy.PluginValidationError as exc:
+            name = self._pm.get_name(exc.plugin) or "?"
+            match = re.search(r"unknown hook '(\w+)'", str(exc))
+            hook = match[1] if match else str(exc)
             raise HookImplementationError(
-                f"插件 {exc.plugin_name} 实现了不存在的钩子：{exc}。"
-                "请检查函数名拼写，可用的钩子见 docs/hooks.md。"
+                f"插件 {name} 实现了不存在的钩子 {hook}。"
+                "请检查函数名拼写；可用的钩子见 docs/hooks.md。"
             ) from exc
 
     @staticmethod

@@ -68,32 +68,35 @@ pass_state = click.make_pass_decorator(CliState)
 
 
 class GongzhiGroup(click.Group):
-    """The top-level group: plugins' commands are added once the config is known."""
+    """The top-level group. Plugins' commands come from the config of *this* invocation and are
+    kept on the click context, so the module-level group never changes."""
 
-    def _plugin_commands(self, ctx: click.Context) -> None:
-        if getattr(self, "_plugins_loaded", False):
-            return
-        self._plugins_loaded = True
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        if "gongzhi.plugin_commands" in ctx.meta:
+            return ctx.meta["gongzhi.plugin_commands"]
+        commands: dict[str, click.Command] = {}
+        ctx.meta["gongzhi.plugin_commands"] = commands
         config_path = ctx.params.get("config") or os.environ.get(CONFIG_ENV)
         if not config_path:
-            return
+            return commands
         try:
             runtime = Runtime(load_config(config_path))
         except (ConfigError, PluginError):
-            return  # the command itself reports the problem
-        runtime.plugins.hook.register_cli_commands(cli=self)
+            return commands  # the command itself reports the problem
+        collector = click.Group("plugins")
+        runtime.plugins.hook.register_cli_commands(cli=collector)
         runtime.close()
+        for name, command in collector.commands.items():
+            if name in self.commands:
+                fail(f"插件命令 {name} 与核心命令重名")
+            commands[name] = command
+        return commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._plugin_commands(ctx)
-        return super().list_commands(ctx)
+        return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        command = super().get_command(ctx, name)
-        if command is None:
-            self._plugin_commands(ctx)
-            command = super().get_command(ctx, name)
-        return command
+        return super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
 
 
 @click.group(cls=GongzhiGroup)

@@ -1,0 +1,637 @@
+"""Bulk import of residents and localities from CSV or XLSX files: all rows, or none.
+
+Every row is validated before anything is written. If any row has a problem, :class:`ImportFailed`
+lists every problem with its line number and nothing is added to the session; otherwise the
+objects are added and flushed through the caller's session, which the caller commits. Writes go
+through the ORM so the audit listener records each row, and each new resident emits a
+:class:`~core.events.PersonRegistered` event.
+
+Files: ``.csv`` (UTF-8 with or without BOM, else GB18030, which covers GBK exports from Excel)
+or ``.xlsx`` (first sheet). The first row is the header; columns may be named in Chinese or
+English, in any order.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.events import PersonRegistered, emit
+from core.identity import IdentityError, mask_id_number, normalize_id_number, normalize_phone
+from core.localities import (
+    LEVEL_LABELS,
+    PREFIX_LENGTH,
+    Level,
+    LocalityCodeError,
+    is_within,
+    level_of,
+    parent_code,
+    validate_code,
+)
+from core.models import Household, Locality, Person, Tag
+
+MAX_LISTED_ERRORS = 200
+"""How many errors the message of :class:`ImportFailed` lists; ``errors`` always holds all."""
+
+BATCH_SIZE = 500
+"""Objects added per flush."""
+
+_QUERY_CHUNK = 500
+_TAG_SEPARATORS = re.compile(r"[，,；;、\s]+")
+_PERSON_LEVELS = {Level.VILLAGE.value, Level.GROUP.value}
+
+
+# --- Columns ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """A column an import understands: its key, Chinese label, accepted header names, limits."""
+
+    key: str
+    label: str
+    aliases: tuple[str, ...]
+    required: bool = False
+    max_length: int | None = None
+
+
+PERSON_COLUMNS: tuple[Column, ...] = (
+    Column("name", "姓名", ("姓名", "name"), required=True, max_length=50),
+    Column(
+        "id_number",
+        "身份证号",
+        ("身份证号", "身份证号码", "公民身份号码", "id_number"),
+        required=True,
+    ),
+    Column("locality_code", "行政区划代码", ("行政区划代码", "locality_code"), required=True),
+    Column("phone", "电话", ("电话", "手机", "手机号", "手机号码", "联系电话", "phone")),
+    Column("household", "户号", ("户号", "household"), max_length=40),
+    Column("relation", "与户主关系", ("与户主关系", "relation"), max_length=20),
+    Column("tags", "标签", ("标签", "tags")),
+    Column("note", "备注", ("备注", "note")),
+)
+"""Columns of a residents file."""
+
+_PERSON_COLUMN = {column.key: column for column in PERSON_COLUMNS}
+
+LOCALITY_COLUMNS: tuple[Column, ...] = (
+    Column("code", "代码", ("代码", "行政区划代码", "code"), required=True),
+    Column("name", "名称", ("名称", "name"), required=True, max_length=100),
+)
+"""Columns of a localities file."""
+
+TAG_MAX_LENGTH = 50
+
+
+def _header_key(text: str) -> str:
+    """A header name compared without case, whitespace, underscores or hyphens."""
+    return re.sub(r"[\s_\-]+", "", text).lower()
+
+
+# --- Results and failure ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportReport:
+    """What an import did (or, for a dry run, would do)."""
+
+    kind: Literal["persons", "localities"]
+    total_rows: int
+    created: int
+    households_created: int = 0
+    tags_created: int = 0
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        """A one-line summary in Chinese."""
+        if self.kind == "persons":
+            if self.dry_run:
+                return (
+                    f"试运行通过：共 {self.total_rows} 行，全部无误，可导入居民 {self.created} 人，"
+                    f"将新建户 {self.households_created} 个、标签 {self.tags_created} 个；"
+                    "未写入任何数据。"
+                )
+            return (
+                f"已导入居民 {self.created} 人（共 {self.total_rows} 行），"
+                f"新建户 {self.households_created} 个，新建标签 {self.tags_created} 个。"
+            )
+        if self.dry_run:
+            return (
+                f"试运行通过：共 {self.total_rows} 行，全部无误，"
+                f"可导入行政区划 {self.created} 个；未写入任何数据。"
+            )
+        return f"已导入行政区划 {self.created} 个（共 {self.total_rows} 行）。"
+
+
+class ImportFailed(Exception):
+    """The file had problems, so nothing was imported.
+
+    ``errors`` holds every problem (``第 5 行，身份证号：…``), ``total_rows`` the data rows read
+    and ``valid_rows`` how many of them had no problem. The message lists at most
+    :data:`MAX_LISTED_ERRORS` errors.
+    """
+
+    def __init__(self, errors: Sequence[str], valid_rows: int, total_rows: int) -> None:
+        self.errors = list(errors)
+        self.valid_rows = valid_rows
+        self.total_rows = total_rows
+        super().__init__(self.errors, valid_rows, total_rows)
+
+    def __str__(self) -> str:
+        lines = [
+            f"导入失败，没有导入任何数据：共读取 {self.total_rows} 行数据，"
+            f"其中 {self.valid_rows} 行无误、本可导入；发现 {len(self.errors)} 条错误，"
+            "请修改文件后重新导入。"
+        ]
+        lines += self.errors[:MAX_LISTED_ERRORS]
+        hidden = len(self.errors) - MAX_LISTED_ERRORS
+        if hidden > 0:
+            lines.append(f"还有 {hidden} 条错误未列出")
+        return "\n".join(lines)
+
+
+class _Problems:
+    """Errors collected while validating, sorted by line and column when reported."""
+
+    def __init__(self, columns: Sequence[Column]) -> None:
+        self._order = {column.key: index for index, column in enumerate(columns)}
+        self._items: list[tuple[int, int, str]] = []
+        self.bad_lines: set[int] = set()
+
+    def add(self, line: int, message: str, column: Column | None = None) -> None:
+        if column is None:
+            self._items.append((line, -1, f"第 {line} 行：{message}"))
+        else:
+            text = f"第 {line} 行，{column.label}：{message}"
+            self._items.append((line, self._order[column.key], text))
+        self.bad_lines.add(line)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def messages(self) -> list[str]:
+        return [text for _line, _order, text in sorted(self._items, key=lambda i: i[:2])]
+
+
+# --- Reading files ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Table:
+    header_line: int
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (physical line, cells), blank rows left out
+
+
+def _cell_text(value: Any) -> str:
+    """An XLSX cell value as text: integral numbers without ``.0``, dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFailed(["无法识别文件编码：请将 CSV 文件另存为 UTF-8 或 GBK 编码"], 0, 0)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    try:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFailed([f"第 {start} 行：CSV 格式错误（{exc}）"], 0, 0) from exc
+
+
+def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise ImportFailed([f"无法读取 Excel 文件（{exc}）：请确认是 .xlsx 格式"], 0, 0) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers declare wrong dimensions; read every row
+        for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            yield line, [_cell_text(v) for v in values]
+    finally:
+        workbook.close()
+
+
+def _read_table(path: Path) -> _Table:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        reader: Callable[[Path], Iterator[tuple[int, list[str]]]] = _csv_lines
+    elif suffix == ".xlsx":
+        reader = _xlsx_lines
+    else:
+        hint = "（旧版 .xls 请在 Excel 中另存为 .xlsx）" if suffix == ".xls" else ""
+        raise ImportFailed(
+            [f"不支持的文件类型“{suffix or path.name}”：只能导入 .csv 或 .xlsx 文件{hint}"], 0, 0
+        )
+    if not path.is_file():
+        raise ImportFailed([f"找不到文件：{path}"], 0, 0)
+    header_line = 0
+    header: list[str] = []
+    rows: list[tuple[int, list[str]]] = []
+    for line, cells in reader(path):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if not header_line:
+            header_line, header = line, cells
+        else:
+            rows.append((line, cells))
+    if not header_line:
+        raise ImportFailed(["文件是空的：第一行应为表头（列名）"], 0, 0)
+    return _Table(header_line, header, rows)
+
+
+def _map_header(table: _Table, columns: Sequence[Column]) -> dict[int, Column]:
+    """Which column each header cell names; raises :class:`ImportFailed` on a bad header."""
+    by_alias = {_header_key(alias): column for column in columns for alias in column.aliases}
+    line = table.header_line
+    errors: list[str] = []
+    mapping: dict[int, Column] = {}
+    seen: dict[str, str] = {}
+    for index, raw in enumerate(table.header):
+        name = raw.replace("\x00", "").strip()
+        if not name:
+            continue
+        column = by_alias.get(_header_key(name))
+        if column is None:
+            known = "、".join(c.label for c in columns)
+            errors.append(f"第 {line} 行：无法识别的列“{name}”（可用的列：{known}）")
+        elif column.key in seen:
+            errors.append(
+                f"第 {line} 行：列“{name}”与列“{seen[column.key]}”重复（都表示{column.label}）"
+            )
+        else:
+            seen[column.key] = name
+            mapping[index] = column
+    for column in columns:
+        if column.required and column.key not in seen:
+            errors.append(f"第 {line} 行：缺少必填列“{column.label}”")
+    if errors:
+        raise ImportFailed(errors, 0, len(table.rows))
+    return mapping
+
+
+@dataclasses.dataclass
+class _Row:
+    line: int
+    values: dict[str, str]  # stripped text per column key; absent when the cell was refused
+
+
+def _rows(table: _Table, mapping: dict[int, Column], problems: _Problems) -> list[_Row]:
+    """The data rows as text per column; NUL characters and headerless content are refused."""
+    result: list[_Row] = []
+    for line, cells in table.rows:
+        values = {column.key: "" for column in mapping.values()}
+        for index, cell in enumerate(cells):
+            column = mapping.get(index)
+            if column is None:
+                if cell.strip():
+                    problems.add(line, f"第 {index + 1} 列有内容，但该列没有列名")
+                continue
+            if "\x00" in cell:
+                problems.add(line, "含有不允许的空字符（\\x00），请删除后重试", column)
+                del values[column.key]
+                continue
+            values[column.key] = cell.strip()
+        result.append(_Row(line, values))
+    return result
+
+
+def _text(row: _Row, column: Column, problems: _Problems) -> str | None:
+    """The cell's text, ``""`` if blank, or ``None`` if it was refused (already reported)."""
+    value = row.values.get(column.key)
+    if value is None:
+        return None
+    if not value and column.required:
+        problems.add(row.line, "不能为空", column)
+        return None
+    limit = column.max_length
+    if limit is not None and len(value) > limit:
+        problems.add(row.line, f"长度不能超过 {limit} 个字符（现为 {len(value)} 个）", column)
+        return None
+    return value
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _QUERY_CHUNK):
+        yield items[start : start + _QUERY_CHUNK]
+
+
+# --- Residents ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _PersonPlan:
+    line: int
+    name: str | None
+    id_number: str | None
+    locality_code: str | None
+    phone: str | None
+    household: str | None
+    relation: str | None
+    tags: list[str]
+    note: str | None
+
+
+def _person_plan(row: _Row, scope_code: str, problems: _Problems) -> _PersonPlan:
+    """Checks of one row that need no database; invalid fields come back as ``None``."""
+    col = _PERSON_COLUMN
+    name = _text(row, col["name"], problems)
+
+    id_number = _text(row, col["id_number"], problems)
+    if id_number:
+        try:
+            id_number = normalize_id_number(id_number)
+        except IdentityError as exc:
+            problems.add(row.line, str(exc), col["id_number"])
+            id_number = None
+
+    code = _text(row, col["locality_code"], problems)
+    if code:
+        try:
+            code = validate_code(code)
+        except LocalityCodeError as exc:
+            problems.add(row.line, str(exc), col["locality_code"])
+            code = None
+    if code and not is_within(code, scope_code):
+        problems.add(row.line, f"{code} 不在您的管辖范围（{scope_code}）内", col["locality_code"])
+        code = None
+
+    phone = _text(row, col["phone"], problems)
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except IdentityError as exc:
+            problems.add(row.line, str(exc), col["phone"])
+            phone = None
+
+    tags: list[str] = []
+    tag_text = _text(row, col["tags"], problems)
+    for tag in _TAG_SEPARATORS.split(tag_text or ""):
+        if not tag or tag in tags:
+            continue
+        if len(tag) > TAG_MAX_LENGTH:
+            problems.add(row.line, f"标签“{tag[:10]}…”超过 {TAG_MAX_LENGTH} 个字符", col["tags"])
+            continue
+        tags.append(tag)
+
+    return _PersonPlan(
+        line=row.line,
+        name=name,
+        id_number=id_number,
+        locality_code=code,
+        phone=phone or None,
+        household=_text(row, col["household"], problems) or None,
+        relation=_text(row, col["relation"], problems) or None,
+        tags=tags,
+        note=_text(row, col["note"], problems) or None,
+    )
+
+
+def import_persons(
+    session: Session, path: str | Path, *, scope_code: str, dry_run: bool = False
+) -> ImportReport:
+    """Import residents from ``path`` into localities at or under ``scope_code``, all or none.
+
+    Each row must name a village or group (行政区划代码) that exists and lies within
+    ``scope_code``, carry a valid identity number not already registered nor repeated in the
+    file, and a valid phone number if any. Households (户号) are created on first use with the
+    row's locality; an existing household must belong to the same locality. Tags are created if
+    missing. Raises :class:`ImportFailed` listing every problem, having added nothing to
+    ``session``. On success the rows are added and flushed (the caller commits) and a
+    :class:`~core.events.PersonRegistered` event is emitted per resident; with ``dry_run`` nothing
+    is written and the report tells what would have been.
+    """
+    scope_code = validate_code(scope_code)
+    table = _read_table(Path(path))
+    mapping = _map_header(table, PERSON_COLUMNS)
+    problems = _Problems(PERSON_COLUMNS)
+    col = _PERSON_COLUMN
+    plans = [_person_plan(row, scope_code, problems) for row in _rows(table, mapping, problems)]
+
+    # A few queries for everything the rows refer to, instead of one per row.
+    ids = sorted({p.id_number for p in plans if p.id_number})
+    codes = sorted({p.locality_code for p in plans if p.locality_code})
+    numbers = sorted({p.household for p in plans if p.household})
+    tag_names = sorted({tag for p in plans for tag in p.tags})
+    registered: set[str] = set()
+    for chunk in _chunks(ids):
+        registered.update(
+            session.scalars(select(Person.id_number).where(Person.id_number.in_(chunk)))
+        )
+    levels: dict[str, str] = {}
+    for chunk in _chunks(codes):
+        query = select(Locality.code, Locality.level).where(Locality.code.in_(chunk))
+        levels.update((code, level) for code, level in session.execute(query))
+    households: dict[str, Household] = {}
+    for chunk in _chunks(numbers):
+        query = select(Household).where(Household.number.in_(chunk))
+        households.update((h.number, h) for h in session.scalars(query))
+    tags: dict[str, Tag] = {}
+    for chunk in _chunks(tag_names):
+        tags.update((t.name, t) for t in session.scalars(select(Tag).where(Tag.name.in_(chunk))))
+
+    first_line: dict[str, int] = {}
+    new_households: dict[str, tuple[int, str]] = {}  # number -> (first line, locality code)
+    for plan in plans:
+        if plan.id_number:
+            masked = mask_id_number(plan.id_number)
+            if plan.id_number in first_line:
+                problems.add(
+                    plan.line,
+                    f"与第 {first_line[plan.id_number]} 行重复：{masked}",
+                    col["id_number"],
+                )
+            else:
+                first_line[plan.id_number] = plan.line
+                if plan.id_number in registered:
+                    problems.add(plan.line, f"该身份证号已经登记过：{masked}", col["id_number"])
+        code = plan.locality_code
+        if code:
+            level = levels.get(code)
+            if level is None:
+                problems.add(plan.line, f"系统中没有这个行政区划：{code}", col["locality_code"])
+                code = None
+            elif level not in _PERSON_LEVELS:
+                label = LEVEL_LABELS[Level(level)]
+                problems.add(
+                    plan.line,
+                    f"{code} 是{label}，居民只能登记到村（社区）或村民小组",
+                    col["locality_code"],
+                )
+                code = None
+        if code and plan.household:
+            existing = households.get(plan.household)
+            if existing is not None:
+                if existing.locality_code != code:
+                    problems.add(
+                        plan.line,
+                        f"户号“{plan.household}”已登记在其他行政区划，不属于 {code}",
+                        col["household"],
+                    )
+            elif plan.household in new_households:
+                other_line, other_code = new_households[plan.household]
+                if other_code != code:
+                    problems.add(
+                        plan.line,
+                        f"户号“{plan.household}”在第 {other_line} 行属于 {other_code}，"
+                        f"与本行的 {code} 不一致",
+                        col["household"],
+                    )
+            else:
+                new_households[plan.household] = (plan.line, code)
+
+    total = len(plans)
+    if problems:
+        valid = sum(1 for plan in plans if plan.line not in problems.bad_lines)
+        raise ImportFailed(problems.messages(), valid, total)
+
+    new_tag_names = [name for name in tag_names if name not in tags]
+    report = ImportReport(
+        kind="persons",
+        total_rows=total,
+        created=total,
+        households_created=len(new_households),
+        tags_created=len(new_tag_names),
+        dry_run=dry_run,
+    )
+    if dry_run:
+        return report
+
+    for name in new_tag_names:
+        tags[name] = Tag(name=name)
+        session.add(tags[name])
+    for number, (_line, code) in new_households.items():
+        households[number] = Household(number=number, locality_code=code)
+        session.add(households[number])
+    session.flush()
+
+    for start in range(0, total, BATCH_SIZE):
+        batch = []
+        for plan in plans[start : start + BATCH_SIZE]:
+            person = Person(
+                name=plan.name,
+                id_number=plan.id_number,
+                locality_code=plan.locality_code,
+                phone=plan.phone,
+                relation=plan.relation,
+                note=plan.note,
+            )
+            if plan.household:
+                person.household = households[plan.household]
+            person.tags = [tags[name] for name in plan.tags]
+            batch.append(person)
+        session.add_all(batch)
+        session.flush()
+        for person in batch:
+            emit(session, PersonRegistered(locality_code=person.locality_code, person_id=person.id))
+    return report
+
+
+# --- Localities ---------------------------------------------------------------------------------
+
+
+def import_localities(
+    session: Session, path: str | Path, *, scope_code: str, dry_run: bool = False
+) -> ImportReport:
+    """Import localities (代码, 名称) at or under ``scope_code`` from ``path``, all or none.
+
+    Each code must be well-formed, lie within ``scope_code``, appear once, not exist yet, and
+    have its parent either in the database or in the same file; rows may come in any order and
+    parents are inserted first. Raises :class:`ImportFailed` listing every problem, having added
+    nothing; on success the rows are added and flushed (the caller commits). With ``dry_run``
+    nothing is written.
+    """
+    scope_code = validate_code(scope_code)
+    table = _read_table(Path(path))
+    mapping = _map_header(table, LOCALITY_COLUMNS)
+    problems = _Problems(LOCALITY_COLUMNS)
+    code_column, name_column = LOCALITY_COLUMNS
+
+    plans: list[tuple[int, str | None, str | None]] = []  # (line, code, name)
+    for row in _rows(table, mapping, problems):
+        code = _text(row, code_column, problems)
+        if code:
+            try:
+                code = validate_code(code)
+            except LocalityCodeError as exc:
+                problems.add(row.line, str(exc), code_column)
+                code = None
+        if code and not is_within(code, scope_code):
+            problems.add(row.line, f"{code} 不在您的管辖范围（{scope_code}）内", code_column)
+            code = None
+        plans.append((row.line, code, _text(row, name_column, problems)))
+
+    in_file = {code for _line, code, _name in plans if code}
+    wanted = sorted(in_file | {p for c in in_file if (p := parent_code(c)) is not None})
+    existing: set[str] = set()
+    for chunk in _chunks(wanted):
+        existing.update(session.scalars(select(Locality.code).where(Locality.code.in_(chunk))))
+
+    first_line: dict[str, int] = {}
+    for line, code, _name in plans:
+        if not code:
+            continue
+        if code in first_line:
+            problems.add(line, f"与第 {first_line[code]} 行重复：{code}", code_column)
+            continue
+        first_line[code] = line
+        if code in existing:
+            problems.add(line, f"系统中已有这个行政区划：{code}", code_column)
+        parent = parent_code(code)
+        if parent is not None and parent not in existing and parent not in in_file:
+            problems.add(line, f"上级行政区划 {parent} 既不在系统中，也不在文件中", code_column)
+
+    total = len(plans)
+    if problems:
+        valid = sum(1 for line, _code, _name in plans if line not in problems.bad_lines)
+        raise ImportFailed(problems.messages(), valid, total)
+
+    report = ImportReport(kind="localities", total_rows=total, created=total, dry_run=dry_run)
+    if dry_run:
+        return report
+
+    def depth(item: tuple[int, str | None, str | None]) -> tuple[int, str]:
+        code = item[1] or ""
+        return PREFIX_LENGTH[level_of(code)], code
+
+    ordered = sorted(plans, key=depth)  # parents before children
+    for start in range(0, total, BATCH_SIZE):
+        session.add_all(
+            Locality(code=code, name=name)
+            for _line, code, name in ordered[start : start + BATCH_SIZE]
+        )
+        session.flush()
+    return report

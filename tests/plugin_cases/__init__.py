@@ -1,0 +1,1 @@
+"""Deliberately broken or minimal plugins, enabled through real entry points in the tests."""

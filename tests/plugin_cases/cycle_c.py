@@ -1,0 +1,5 @@
+"""Part of a dependency cycle."""
+
+from core.manifest import PluginManifest
+
+MANIFEST = PluginManifest(name="cycle_c", title="丙", version="0.1.0", requires=("cycle_a",))
