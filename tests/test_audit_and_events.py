@@ -1,4 +1,4 @@
-"""The audit chain and the event log: every write recorded, tampering found, events in-transaction."""
+"""The audit chain and the event log: writes recorded, tampering found, events in-transaction."""
 
 import pytest
 from sqlalchemy import func, select, text, update
