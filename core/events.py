@@ -72,8 +72,7 @@ def emit(session: Session, event: DomainEvent) -> EventRecord:
         payload=event.payload(),
         actor=session.info.get("actor"),
     )
-    session.add(record)
-    session.flush()
+    session.add(record)  # flushed with the caller's next flush; reactions' queries autoflush
     plugins = session.info.get("plugins")
     if plugins is not None:
         plugins.hook.on_event(event=event, session=session)

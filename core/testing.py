@@ -8,13 +8,17 @@ database with its ``public`` schema emptied before each test.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import shutil
+from pathlib import Path
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from core import migrate
 from core.config import parse_config
@@ -78,8 +82,16 @@ def make_config_data(
     }
 
 
+@pytest.fixture(scope="session")
+def _migrated_templates(tmp_path_factory) -> dict[Any, Path]:
+    """Migrated SQLite files by plugin set, copied for each test instead of migrating again."""
+    return {"dir": tmp_path_factory.mktemp("migrated")}  # type: ignore[dict-item]
+
+
 @pytest.fixture
-def make_runtime(database_url: str) -> Iterator[Callable[..., Runtime]]:
+def make_runtime(
+    database_url: str, _migrated_templates: dict[Any, Path]
+) -> Iterator[Callable[..., Runtime]]:
     """Build a migrated :class:`Runtime` with a chosen plugin set: ``make_runtime(["points"])``."""
     made: list[Runtime] = []
 
@@ -90,6 +102,9 @@ def make_runtime(database_url: str) -> Iterator[Callable[..., Runtime]]:
         migrated: bool = True,
     ) -> Runtime:
         config = parse_config(make_config_data(database_url, plugins, settings))
+        if migrated and database_url.startswith("sqlite:///") and not made:
+            _copy_migrated_sqlite(config, plugins, installed, _migrated_templates)
+            migrated = False
         runtime = Runtime(config, installed=installed)
         made.append(runtime)
         if migrated:
@@ -99,6 +114,22 @@ def make_runtime(database_url: str) -> Iterator[Callable[..., Runtime]]:
     yield make
     for runtime in made:
         runtime.close()
+
+
+def _copy_migrated_sqlite(
+    config: Any, plugins: Sequence[str], installed: Any, templates: dict[Any, Path]
+) -> None:
+    key = tuple((name, installed[name].value if installed else "") for name in plugins)
+    template = templates.get(key)
+    if template is None:
+        template = templates["dir"] / f"template-{len(templates)}.db"
+        template_config = parse_config(make_config_data(f"sqlite:///{template}", plugins))
+        runtime = Runtime(template_config, installed=installed)
+        migrate.upgrade(runtime)
+        runtime.close()
+        templates[key] = template
+    target = Path(config.database_url.removeprefix("sqlite:///"))
+    shutil.copyfile(template, target)
 
 
 @pytest.fixture
@@ -115,12 +146,18 @@ def seed_tree(session: Session) -> None:
     session.flush()
 
 
+@functools.cache
+def _test_password_hash() -> str:
+    # Production hashing is deliberately slow; tests hash PASSWORD once, cheaply.
+    return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
 def add_account(session: Session, username: str, scope_code: str, roles: Sequence[str]) -> Account:
     """Add an active account with :data:`PASSWORD`."""
     account = Account(
         username=username, display_name=username, scope_code=scope_code, roles=list(roles)
     )
-    account.set_password(PASSWORD)
+    account.password_hash = _test_password_hash()
     session.add(account)
     session.flush()
     return account

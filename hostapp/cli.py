@@ -293,19 +293,25 @@ def demo(state: CliState, seed: int, residents: int, if_empty: bool) -> None:
     if not runtime.config.demo:
         fail("此配置不是演示部署（deployment.demo 不为 true），不能生成演示数据")
     migrate.upgrade(runtime)
-    try:
-        summary = seed_demo(runtime, seed=seed, residents=residents)
-    except DemoError as exc:
-        if not if_empty:
-            fail(str(exc))
-        click.echo(f"{exc}；跳过生成。")
+    with runtime.db.new_session() as session:
+        seeded = bool(session.scalar(select(func.count()).select_from(Locality)))
+    if seeded and if_empty:
+        click.echo("数据库中已有数据，跳过生成演示数据。")
         accounts = demo_accounts(runtime)
     else:
-        click.echo(summary.describe())
+        try:
+            summary = seed_demo(runtime, seed=seed, residents=residents)
+        except DemoError as exc:
+            fail(str(exc))
+        counts = "，".join(f"{label} {count}" for label, count in summary.counts.items())
+        click.echo(f"已生成{summary.county_name}的演示数据：{counts}。")
         accounts = summary.accounts
-    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}，仅供演示）：")
     for account in accounts:
-        click.echo(f"  {account.level_label:<8} {account.username:<16} {account.display_name}")
+        click.echo(
+            f"  {account.role_label}  {account.username:<14} {account.display_name}"
+            f"（{account.scope_name}）"
+        )
 
 
 @main.command()
