@@ -11,8 +11,8 @@ import datetime as dt
 import functools
 import os
 import shutil
-from pathlib import Path
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
