@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -13,15 +11,6 @@ from hostapp.admin.base import DashboardView
 from hostapp.admin.core_views import core_views
 from hostapp.admin.registrar import AdminRegistrar
 from hostapp.i18n import compiled_translations
-
-# Flask-Admin 2 warns that passing a session will become a ``db`` parameter in 3.0; we pass our
-# scoped session on purpose (Flask-SQLAlchemy does not fit SQLAlchemy 2.1), so this one warning
-# is silenced here and nowhere else.
-warnings.filterwarnings(
-    "ignore",
-    message="Passing a session object directly is deprecated",
-    category=DeprecationWarning,
-)
 
 
 def init_app(app: Flask, runtime: Runtime) -> Admin:

@@ -8,6 +8,7 @@ too, and a save that would place a record outside the scope is refused. Models w
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -78,7 +79,15 @@ class ScopedModelView(GuardedViewMixin, ModelView):
 
     def __init__(self, model: type, runtime: Runtime, **kwargs: Any) -> None:
         self.runtime = runtime
-        super().__init__(model, runtime.db.session, **kwargs)
+        with warnings.catch_warnings():
+            # Flask-Admin 2 warns that passing a session becomes a ``db`` parameter in 3.0; we
+            # pass our scoped session on purpose (Flask-SQLAlchemy does not fit SQLAlchemy 2.1).
+            warnings.filterwarnings(
+                "ignore",
+                message="Passing a session object directly is deprecated",
+                category=DeprecationWarning,
+            )
+            super().__init__(model, runtime.db.session, **kwargs)
 
     # -- permissions --------------------------------------------------------------------------
 

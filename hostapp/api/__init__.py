@@ -13,7 +13,7 @@ from core.runtime import Runtime
 from core.validation import translate_tree
 from hostapp.api.core_endpoints import core_blueprints
 from hostapp.api.registrar import ApiRegistrar
-from hostapp.api.tokens import blueprint as tokens_blueprint
+from hostapp.api.tokens import tokens_blueprint
 from hostapp.errors import MESSAGES, html_error, is_api_request
 
 API_PREFIX = "/api/v1"
@@ -59,7 +59,7 @@ def init_app(app: Flask, runtime: Runtime, csrf: CSRFProtect) -> GongzhiApi:
     )
     api = GongzhiApi(app)
     registrar = ApiRegistrar(api, runtime, csrf, API_PREFIX)
-    registrar.register_blueprint(tokens_blueprint, authenticated=False)
+    registrar.register_blueprint(tokens_blueprint(), authenticated=False)
     for blueprint in core_blueprints():
         registrar.register_blueprint(blueprint)
     for plugin in runtime.plugins.plugins:

@@ -24,15 +24,6 @@ from hostapp.api.schemas import (
     PersonWriteSchema,
 )
 
-localities = Blueprint("localities", __name__, url_prefix="/localities", description="行政区划")
-persons = Blueprint("persons", __name__, url_prefix="/persons", description="居民")
-households = Blueprint("households", __name__, url_prefix="/households", description="户")
-
-
-def core_blueprints() -> list[Blueprint]:
-    """Blueprints of the core resources."""
-    return [localities, persons, households]
-
 
 def _session() -> Any:
     return current_app.extensions["gongzhi"].db.session
@@ -53,33 +44,6 @@ def _check_in_scope(field: str, code: str) -> None:
         abort(422, errors={"json": {field: ["不在您的管辖范围内"]}})
     if _session().get(Locality, code) is None:
         abort(422, errors={"json": {field: ["行政区划不存在"]}})
-
-
-@localities.route("")
-class Localities(MethodView):
-    """Localities within the caller's scope."""
-
-    @localities.arguments(LocalityQuerySchema, location="query")
-    @localities.response(200, LocalitySchema(many=True))
-    @localities.paginate()
-    def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[Locality]:
-        """List localities, optionally the children of one."""
-        statement = scoped(select(Locality), Locality).order_by(Locality.code)
-        if "parent_code" in query:
-            statement = statement.where(Locality.parent_code == query["parent_code"])
-        if "level" in query:
-            statement = statement.where(Locality.level == query["level"])
-        return _page(statement, pagination_parameters)
-
-
-@localities.route("/<string:code>")
-class LocalityItem(MethodView):
-    """One locality."""
-
-    @localities.response(200, LocalitySchema)
-    def get(self, code: str) -> Locality:
-        """Get a locality by its code."""
-        return get_scoped_or_404(Locality, code)
 
 
 def _apply_person(person: Person, data: dict[str, Any]) -> None:
@@ -118,85 +82,129 @@ def _commit_or_conflict(field: str, message: str) -> None:
         abort(422, errors={"json": {field: [message]}})
 
 
-@persons.route("")
-class Persons(MethodView):
-    """Residents within the caller's scope."""
-
-    @persons.arguments(PersonQuerySchema, location="query")
-    @persons.response(200, PersonSchema(many=True))
-    @persons.paginate()
-    def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[Person]:
-        """List residents, optionally under one locality or by name."""
-        statement = scoped(select(Person), Person).order_by(Person.id)
-        if "locality_code" in query:
-            statement = statement.where(within(Person.locality_code, query["locality_code"]))
-        if query.get("name"):
-            statement = statement.where(Person.name.contains(query["name"]))
-        return _page(statement, pagination_parameters)
-
-    @persons.arguments(PersonWriteSchema)
-    @persons.response(201, PersonSchema)
-    def post(self, data: dict[str, Any]) -> Person:
-        """Register a resident."""
-        session = _session()
-        exists = session.scalar(select(Person.id).where(Person.id_number == data["id_number"]))
-        if exists is not None:
-            abort(422, errors={"json": {"id_number": ["该身份证号已登记"]}})
-        person = Person()
-        _apply_person(person, data)
-        session.add(person)
-        session.flush()
-        emit(session, PersonRegistered(locality_code=person.locality_code, person_id=person.id))
-        _commit_or_conflict("id_number", "该身份证号已登记")
-        return person
+def core_blueprints() -> list[Blueprint]:
+    """New blueprints of the core resources, one set per app (an app adds hooks to them)."""
+    return [_localities(), _persons(), _households()]
 
 
-@persons.route("/<int:person_id>")
-class PersonItem(MethodView):
-    """One resident."""
+def _localities() -> Blueprint:
+    localities = Blueprint("localities", __name__, url_prefix="/localities", description="行政区划")
 
-    @persons.response(200, PersonSchema)
-    def get(self, person_id: int) -> Person:
-        """Get a resident."""
-        return get_scoped_or_404(Person, person_id)
+    @localities.route("")
+    class Localities(MethodView):
+        """Localities within the caller's scope."""
 
-    @persons.arguments(PersonPatchSchema)
-    @persons.response(200, PersonSchema)
-    def patch(self, data: dict[str, Any], person_id: int) -> Person:
-        """Change some of a resident's fields."""
-        person = get_scoped_or_404(Person, person_id)
-        _apply_person(person, data)
-        _commit_or_conflict("id_number", "该身份证号已登记")
-        return person
+        @localities.arguments(LocalityQuerySchema, location="query")
+        @localities.response(200, LocalitySchema(many=True))
+        @localities.paginate()
+        def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[Locality]:
+            """List localities, optionally the children of one."""
+            statement = scoped(select(Locality), Locality).order_by(Locality.code)
+            if "parent_code" in query:
+                statement = statement.where(Locality.parent_code == query["parent_code"])
+            if "level" in query:
+                statement = statement.where(Locality.level == query["level"])
+            return _page(statement, pagination_parameters)
 
+    @localities.route("/<string:code>")
+    class LocalityItem(MethodView):
+        """One locality."""
 
-@households.route("")
-class Households(MethodView):
-    """Households within the caller's scope."""
+        @localities.response(200, LocalitySchema)
+        def get(self, code: str) -> Locality:
+            """Get a locality by its code."""
+            return get_scoped_or_404(Locality, code)
 
-    @households.response(200, HouseholdSchema(many=True))
-    @households.paginate()
-    def get(self, pagination_parameters: Any) -> list[Household]:
-        """List households."""
-        statement = scoped(select(Household), Household).order_by(Household.id)
-        return _page(statement, pagination_parameters)
-
-    @households.arguments(HouseholdSchema)
-    @households.response(201, HouseholdSchema)
-    def post(self, data: dict[str, Any]) -> Household:
-        """Register a household."""
-        _check_in_scope("locality_code", data["locality_code"])
-        household = Household(**data)
-        _session().add(household)
-        _commit_or_conflict("number", "该户号已存在")
-        return household
+    return localities
 
 
-@households.route("/<int:household_id>")
-class HouseholdItem(MethodView):
-    """One household."""
+def _persons() -> Blueprint:
+    persons = Blueprint("persons", __name__, url_prefix="/persons", description="居民")
 
-    @households.response(200, HouseholdSchema)
-    def get(self, household_id: int) -> Household:
-        """Get a household."""
-        return get_scoped_or_404(Household, household_id)
+    @persons.route("")
+    class Persons(MethodView):
+        """Residents within the caller's scope."""
+
+        @persons.arguments(PersonQuerySchema, location="query")
+        @persons.response(200, PersonSchema(many=True))
+        @persons.paginate()
+        def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[Person]:
+            """List residents, optionally under one locality or by name."""
+            statement = scoped(select(Person), Person).order_by(Person.id)
+            if "locality_code" in query:
+                statement = statement.where(within(Person.locality_code, query["locality_code"]))
+            if query.get("name"):
+                statement = statement.where(Person.name.contains(query["name"]))
+            return _page(statement, pagination_parameters)
+
+        @persons.arguments(PersonWriteSchema)
+        @persons.response(201, PersonSchema)
+        def post(self, data: dict[str, Any]) -> Person:
+            """Register a resident."""
+            session = _session()
+            exists = session.scalar(select(Person.id).where(Person.id_number == data["id_number"]))
+            if exists is not None:
+                abort(422, errors={"json": {"id_number": ["该身份证号已登记"]}})
+            person = Person()
+            _apply_person(person, data)
+            session.add(person)
+            session.flush()
+            emit(session, PersonRegistered(locality_code=person.locality_code, person_id=person.id))
+            _commit_or_conflict("id_number", "该身份证号已登记")
+            return person
+
+    @persons.route("/<int:person_id>")
+    class PersonItem(MethodView):
+        """One resident."""
+
+        @persons.response(200, PersonSchema)
+        def get(self, person_id: int) -> Person:
+            """Get a resident."""
+            return get_scoped_or_404(Person, person_id)
+
+        @persons.arguments(PersonPatchSchema)
+        @persons.response(200, PersonSchema)
+        def patch(self, data: dict[str, Any], person_id: int) -> Person:
+            """Change some of a resident's fields."""
+            person = get_scoped_or_404(Person, person_id)
+            _apply_person(person, data)
+            _commit_or_conflict("id_number", "该身份证号已登记")
+            return person
+
+    return persons
+
+
+def _households() -> Blueprint:
+    households = Blueprint("households", __name__, url_prefix="/households", description="户")
+
+    @households.route("")
+    class Households(MethodView):
+        """Households within the caller's scope."""
+
+        @households.response(200, HouseholdSchema(many=True))
+        @households.paginate()
+        def get(self, pagination_parameters: Any) -> list[Household]:
+            """List households."""
+            statement = scoped(select(Household), Household).order_by(Household.id)
+            return _page(statement, pagination_parameters)
+
+        @households.arguments(HouseholdSchema)
+        @households.response(201, HouseholdSchema)
+        def post(self, data: dict[str, Any]) -> Household:
+            """Register a household."""
+            _check_in_scope("locality_code", data["locality_code"])
+            household = Household(**data)
+            _session().add(household)
+            _commit_or_conflict("number", "该户号已存在")
+            return household
+
+    @households.route("/<int:household_id>")
+    class HouseholdItem(MethodView):
+        """One household."""
+
+        @households.response(200, HouseholdSchema)
+        def get(self, household_id: int) -> Household:
+            """Get a household."""
+            return get_scoped_or_404(Household, household_id)
+
+    return households

@@ -15,10 +15,6 @@ from hostapp.auth import check_credentials
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
 
-blueprint = Blueprint(
-    "tokens", __name__, url_prefix="/tokens", description="令牌：用账号密码换取 API 令牌"
-)
-
 
 class CredentialsSchema(Schema):
     """A login."""
@@ -35,20 +31,30 @@ class TokenSchema(Schema):
     expires_at = fields.DateTime(required=True)
 
 
-@blueprint.route("", methods=["POST"])
-@blueprint.arguments(CredentialsSchema)
-@blueprint.response(201, TokenSchema)
-@blueprint.alt_response(401, description="用户名或密码错误，或账号已锁定")
-def issue_token(credentials: dict[str, Any]) -> dict[str, Any]:
-    """Issue a bearer token valid for 30 days."""
-    runtime = current_app.extensions["gongzhi"]
-    session = runtime.db.session
-    account, error = check_credentials(session, credentials["username"], credentials["password"])
-    if account is None:
-        abort(401, message=error)
-    session.info.update(actor=f"account:{account.username}", channel="api")
-    row, token = ApiToken.issue(account, credentials.get("label"))
-    row.expires_at = utcnow() + TOKEN_LIFETIME
-    session.add(row)
-    session.commit()
-    return {"token": token, "expires_at": row.expires_at}
+def tokens_blueprint() -> Blueprint:
+    """A new token blueprint (one per app)."""
+    blueprint = Blueprint(
+        "tokens", __name__, url_prefix="/tokens", description="令牌：用账号密码换取 API 令牌"
+    )
+
+    @blueprint.route("", methods=["POST"])
+    @blueprint.arguments(CredentialsSchema)
+    @blueprint.response(201, TokenSchema)
+    @blueprint.alt_response(401, description="用户名或密码错误，或账号已锁定")
+    def issue_token(credentials: dict[str, Any]) -> dict[str, Any]:
+        """Issue a bearer token valid for 30 days."""
+        runtime = current_app.extensions["gongzhi"]
+        session = runtime.db.session
+        account, error = check_credentials(
+            session, credentials["username"], credentials["password"]
+        )
+        if account is None:
+            abort(401, message=error)
+        session.info.update(actor=f"account:{account.username}", channel="api")
+        row, token = ApiToken.issue(account, credentials.get("label"))
+        row.expires_at = utcnow() + TOKEN_LIFETIME
+        session.add(row)
+        session.commit()
+        return {"token": token, "expires_at": row.expires_at}
+
+    return blueprint
