@@ -15,10 +15,11 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import inspect, true
+from sqlalchemy import false, inspect
 from sqlalchemy.exc import IntegrityError
 
 from core.identity import IdentityError
@@ -57,6 +58,25 @@ class GuardedViewMixin:
 
     def is_visible(self) -> bool:
         return self.is_accessible()
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """An autocomplete for a relationship field that offers and accepts only in-scope records.
+
+    Use it for relations to large registers (residents, households), where a plain select would
+    list every record in a county.
+    """
+
+    def get_query(self) -> Any:
+        principal = current_principal()
+        query = super().get_query()
+        if principal is None:
+            return query.filter(false())
+        return query.filter(self.model.scope_clause(principal.scope_code))
+
+    def get_one(self, pk: Any) -> Any:
+        with self.session.no_autoflush:
+            return sqla_tools.get_query_for_ids(self.get_query(), self.model, [pk]).one_or_none()
 
 
 class ScopedModelView(GuardedViewMixin, ModelView):
@@ -121,7 +141,7 @@ class ScopedModelView(GuardedViewMixin, ModelView):
         """The SQL condition limiting this view to the current account's scope."""
         principal = current_principal()
         if principal is None:
-            return true().is_(False)
+            return false()
         return self.model.scope_clause(principal.scope_code)
 
     def get_query(self) -> Any:
@@ -144,7 +164,7 @@ class ScopedModelView(GuardedViewMixin, ModelView):
         for name, relation in inspect(self.model).relationships.items():
             field = getattr(form, name, None)
             remote = relation.mapper.class_
-            if field is None or not hasattr(remote, "scope_clause"):
+            if field is None or not hasattr(field, "query") or not hasattr(remote, "scope_clause"):
                 continue
             field.query = self.session.query(remote).filter(
                 remote.scope_clause(principal.scope_code)

@@ -26,7 +26,7 @@ from core.models import (
 )
 from core.models.organization import ORGANIZATION_KIND_LABELS, SOCIAL_ORGANIZATION_TYPES
 from core.security import ROLES
-from hostapp.admin.base import ReadOnlyScopedView, ScopedModelView
+from hostapp.admin.base import ReadOnlyScopedView, ScopedAjaxLoader, ScopedModelView
 from hostapp.auth import current_principal
 
 CORE_CATEGORY = _l("基础信息")
@@ -236,6 +236,12 @@ class MembershipView(ScopedModelView):
         "end_on": _l("终止日期"),
     }
     form_columns = ["person", "organization", "role", "start_on", "end_on"]
+
+    def __init__(self, model: type, runtime: Any, **kwargs: Any) -> None:
+        self.form_ajax_refs = {
+            "person": ScopedAjaxLoader("person", runtime.db.session, Person, fields=["name"])
+        }
+        super().__init__(model, runtime, **kwargs)
 
     def on_model_change(self, form: Any, model: Membership, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
