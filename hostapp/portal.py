@@ -7,6 +7,7 @@ from typing import Any
 
 import jinja2
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, url_for
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from core.localities import LocalityCodeError, is_within, validate_code
@@ -94,5 +95,8 @@ def locality(code: str) -> Any:
         ancestors=ancestors,
         children=children,
         residents=residents,
-        sections=[s for _, _, s in sections],
+        sections=[
+            (s.title, Markup(render_template(s.template, locality=place, **s.context)))
+            for _, _, s in sections
+        ],
     )
