@@ -100,6 +100,15 @@ def _column_values(obj: Any, *, committed: bool) -> dict[str, Any]:
         else:
             value = hist.added[0] if hist.added else (hist.unchanged or [None])[0]
         values[attr.key] = MASK if (attr.key in masked and value is not None) else _jsonable(value)
+    for relation in state.mapper.relationships:
+        # Many-to-many links (a resident's tags) live in a bare table: record them on the owner.
+        if relation.secondary is None:
+            continue
+        hist = state.attrs[relation.key].history
+        if not (hist.added or hist.deleted):
+            continue
+        linked = [*hist.unchanged, *(hist.deleted if committed else hist.added)]
+        values[relation.key] = sorted(str(item) for item in linked)
     return values
 
 

@@ -118,3 +118,21 @@ def test_a_rolled_back_change_leaves_neither_event_nor_reaction(make_runtime):
         assert session.scalar(select(func.count()).select_from(EventRecord)) == 0
         assert session.scalar(select(func.count()).select_from(Greeting)) == 0
         assert session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_changing_a_residents_tags_is_audited_on_the_resident(seeded):
+    from core.models import Tag
+
+    with seeded.db.transaction() as session:
+        person = add_person(session, "钱一", "500243001001", 23)
+        person.tags.append(Tag(name="党员"))
+    with seeded.db.transaction() as session:
+        person = session.get(Person, person.id)
+        person.tags = [Tag(name="老年人")]
+    with seeded.db.transaction() as session:
+        last = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.table_name == "core_person", AuditEntry.action == "update")
+            .order_by(AuditEntry.id.desc())
+        ).first()
+    assert (last.before["tags"], last.after["tags"]) == (["党员"], ["老年人"])
