@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from core.events import DomainEvent
     from core.manifest import Permission
     from core.models import Locality
-    from core.portal import PortalSection
+    from core.portal import PortalSection, PublicNotice
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
@@ -125,6 +125,18 @@ def provide_person_summary(person_id: int, session: Session) -> Sequence[tuple[s
     Called when staff open a resident's details, in plugin order. Return (label, value) pairs in
     Chinese, for example ``[("积分余额", "120")]``; return an empty sequence if the plugin has
     nothing to say. All results are shown, grouped by plugin.
+    """
+
+
+@hookspec
+def provide_public_notices(locality: Locality, session: Session) -> Sequence[PublicNotice]:
+    """List the public notices the plugin shows for ``locality`` (公示, 公开, 答复…).
+
+    Called on every portal page view, in plugin order, with the locality shown and a read-only
+    session. Return :class:`core.portal.PublicNotice` objects for that locality (and, if the
+    plugin wishes, notices of the levels above it that concern it). The portal merges all
+    plugins' notices, newest first. Public data only: mask names and never show identity or
+    phone numbers.
     """
 
 

@@ -16,6 +16,7 @@ from core.portal import PortalSection
 from core.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
+NOTICES_SHOWN = 20
 blueprint = Blueprint(
     "portal", __name__, static_folder=str(HERE / "static"), static_url_path="/static/portal"
 )
@@ -88,8 +89,20 @@ def locality(code: str) -> Any:
         for section in result or ():
             sections.append((section.order, plugin_index, section))
     sections.sort(key=lambda item: (item[0], item[1]))
+    notices = sorted(
+        (
+            n
+            for result in runtime.plugins.hook.provide_public_notices(
+                locality=place, session=session
+            )
+            for n in result or ()
+        ),
+        key=lambda notice: notice.published_at,
+        reverse=True,
+    )[:NOTICES_SHOWN]
     return render_template(
         "portal/locality.html",
+        notices=notices,
         place=place,
         title=title,
         ancestors=ancestors,

@@ -134,3 +134,12 @@ def test_hook_provide_locality_title_brands_a_model_village_and_leaves_others(ex
     client = create_app(example).test_client()
     assert "<h1>城南社区（示范村）</h1>" in client.get("/l/500243001001").get_data(as_text=True)
     assert "<h1>长滩村</h1>" in client.get("/l/500243001002").get_data(as_text=True)
+
+
+def test_hook_provide_public_notices_gathers_notices_on_the_portal(example):
+    _suggestion(example, "500243001001", state="answered", answer="已更换路灯")
+    client = create_app(example).test_client()
+    page = client.get("/l/500243001001").get_data(as_text=True)
+    assert "公示公告" in page
+    assert "意见答复" in page and "关于“修路灯”的答复" in page
+    assert "公示公告" not in client.get("/l/500243101001").get_data(as_text=True)

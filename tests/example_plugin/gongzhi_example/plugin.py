@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core import hookimpl
 from core.events import PersonRegistered
 from core.manifest import Permission, PluginManifest
-from core.portal import PortalSection
+from core.portal import PortalSection, PublicNotice
 from core.runtime import plugin_settings
 from gongzhi_example.models import Greeting, Suggestion
 
@@ -115,6 +115,26 @@ def register_portal_sections(locality, session):
     if not answered:
         return []
     return [PortalSection("意见建议答复", "example/answered.html", {"suggestions": answered}, 50)]
+
+
+@hookimpl
+def provide_public_notices(locality, session):
+    answered = session.scalars(
+        select(Suggestion)
+        .where(Suggestion.scope_clause(locality.code), Suggestion.state == "answered")
+        .order_by(Suggestion.id.desc())
+        .limit(20)
+    ).all()
+    return [
+        PublicNotice(
+            title=f"关于“{s.title}”的答复",
+            category="意见答复",
+            locality_code=s.locality_code,
+            published_at=s.created_at,
+            summary=s.answer or "",
+        )
+        for s in answered
+    ]
 
 
 @hookimpl
