@@ -4,10 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?= configs/demo.toml
 PORT   ?= 5000
-# The PostgreSQL database the suite's second pass runs on (created by .ci/ensure-postgres.sh).
-PG_TEST_URL ?= postgresql+psycopg://gongzhi:gongzhi@127.0.0.1:5432/gongzhi_test
+# The PostgreSQL database the suite's second pass runs on. The default one is created (and
+# PostgreSQL installed and started if need be) by .ci/ensure-postgres.sh; name your own with
+# `make test PG_TEST_URL=postgresql+psycopg://user:pass@host:5432/db` and it is used as it is.
+PG_DEFAULT_URL := postgresql+psycopg://gongzhi:gongzhi@127.0.0.1:5432/gongzhi_test
+PG_TEST_URL ?= $(PG_DEFAULT_URL)
 
-.PHONY: setup demo serve test test-sqlite test-postgres lint format bench clean
+.PHONY: setup demo test test-sqlite test-postgres lint format clean
 
 $(BIN)/.installed: pyproject.toml tests/example_plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +34,7 @@ test-sqlite: setup
 	$(BIN)/pytest -q
 
 test-postgres: setup
-	bash .ci/ensure-postgres.sh
+	@if [ "$(PG_TEST_URL)" = "$(PG_DEFAULT_URL)" ]; then bash .ci/ensure-postgres.sh; fi
 	GONGZHI_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 
 lint: setup

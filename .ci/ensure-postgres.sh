@@ -22,7 +22,7 @@ if ! command -v pg_ctlcluster >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql
   else
     echo "PostgreSQL is not installed. Install it (Debian: apt-get install postgresql), or set" >&2
-    echo "PG_TEST_URL to an existing database: make test PG_TEST_URL=postgresql+psycopg://..." >&2
+    echo "name an existing database: make test PG_TEST_URL=postgresql+psycopg://USER:PASS@HOST/DB" >&2
     exit 1
   fi
 fi

@@ -293,8 +293,8 @@ def seed_demo(
     Everything, including what the enabled plugins add through ``register_demo_data``, is written
     in one transaction (audited as ``system:demo`` on channel ``cli``): any error leaves the
     database as it was. The same ``seed`` and ``residents`` give the same data. Raises
-    :class:`DemoError` if the database already holds localities (so the demo is never loaded
-    twice, nor over real data) or if the deployment's locality is not a county.
+    :class:`DemoError` if the database holds localities other than the deployment's own (so the
+    demo is never loaded twice, nor over real data) or if the deployment's locality is not a county.
 
     This function does not look at ``config.demo``; callers (the CLI) should refuse to seed a
     deployment not marked ``demo = true``, since every demo account gets :data:`DEMO_PASSWORD`.
@@ -309,7 +309,8 @@ def seed_demo(
             f"（{county_code}）不是县级代码"
         )
     with runtime.db.transaction(actor=DEMO_ACTOR, channel="cli") as session:
-        if session.scalar(select(Locality.code).limit(1)) is not None:
+        existing = select(Locality.code).where(Locality.code != county_code).limit(1)
+        if session.scalar(existing) is not None:
             raise DemoError(
                 "数据库中已有行政区划数据，演示数据只能导入空数据库。"
                 "请换一个新的数据库（或清空现有数据库）后再导入。"
@@ -482,10 +483,11 @@ class _DemoBuilder:
         province_code = code[:2] + "0" * 10
         city_code = code[:4] + "0" * 8
         localities = [
-            Locality(code=province_code, name=_ancestor_name(province_code)),
-            Locality(code=city_code, name=_ancestor_name(city_code)),
+            Locality(code=ancestor, name=_ancestor_name(ancestor))
+            for ancestor in (province_code, city_code)
         ]
-        county = Locality(code=code, name=self.county_name)
+        # ``gongzhi db upgrade`` may have created the county (the deployment's root) already.
+        county = self.session.get(Locality, code) or Locality(code=code, name=self.county_name)
         localities.append(county)
         for town in _TOWNS:
             town_locality = Locality(code=f"{code[:6]}{town.suffix}000", name=town.name)

@@ -86,9 +86,11 @@ def register_portal_sections(locality: Locality, session: Session) -> Sequence[P
 def register_cli_commands(cli: click.Group) -> None:
     """Add commands to the ``gongzhi`` command line.
 
-    Called once when the CLI starts, with the top-level group, after the config is loaded and the
-    plugins are enabled. Add a group named after the plugin (``cli.add_command(group)``).
-    Return nothing.
+    Called once per ``gongzhi`` invocation that names a config, after the plugins are enabled,
+    with a ``click.Group`` that collects the plugins' commands; they become top-level commands of
+    ``gongzhi``. Add one group named after the plugin (``@cli.group("points")``); a name that
+    clashes with a core command is an error. Inside a command, ``click.pass_obj`` gives the CLI
+    state, whose ``runtime()`` is the deployment. Return nothing.
     """
 
 

@@ -55,8 +55,8 @@ class HookImplementationError(PluginError):
 class PluginSettingsError(PluginError):
     """A plugin's settings do not validate; ``errors`` holds one ``path: message`` per problem."""
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("插件设置有误：\n" + "\n".join(f"  {e}" for e in errors))
+    def __init__(self, errors: list[str], heading: str = "插件设置有误") -> None:
+        super().__init__(f"{heading}：\n" + "\n".join(f"  {e}" for e in errors))
         self.errors = errors
 
 
@@ -282,6 +282,17 @@ class PluginManager:
 
     def _collect_permissions(self, role_grants: Mapping[str, Iterable[str]]) -> PermissionRegistry:
         declared: list[Permission] = list(CORE_PERMISSIONS)
-        for result in self.hook.register_permissions():
-            declared.extend(result or ())
-        return PermissionRegistry(declared, role_grants)
+        for plugin in self.plugins:
+            caller = self.plugin_hook_caller(plugin.name, "register_permissions")
+            for result in caller():
+                for permission in result or ():
+                    if not permission.code.startswith(f"{plugin.name}."):
+                        raise PluginError(
+                            f"插件 {plugin.name} 声明的权限 {permission.code} "
+                            f"必须以 “{plugin.name}.” 开头"
+                        )
+                    declared.append(permission)
+        try:
+            return PermissionRegistry(declared, role_grants)
+        except ValueError as exc:
+            raise PluginSettingsError([str(exc)], heading="角色设置有误") from exc

@@ -42,6 +42,20 @@ class Runtime:
         """Prefixes of the tables this deployment owns: core's and each enabled plugin's."""
         return ("core_", *(f"{name}_" for name in self.plugins.names))
 
+    def ensure_root_locality(self) -> bool:
+        """Add the deployment's own locality (from the config) if missing; ``True`` if added.
+
+        Every account and record hangs below it, so the CLI creates it with the tables.
+        """
+        from core.models import Locality
+
+        config = self.config
+        with self.db.transaction(actor="system:setup", channel="cli") as session:
+            if session.get(Locality, config.locality_code) is not None:
+                return False
+            session.add(Locality(code=config.locality_code, name=config.locality_name))
+        return True
+
     def close(self) -> None:
         """Release database connections."""
         self.db.dispose()

@@ -47,7 +47,7 @@ class PermissionRegistry:
         for role, codes in (grants or {}).items():
             for code in codes:
                 if code not in self.permissions:
-                    raise ValueError(f"roles.{role}: 未知权限 {code}")
+                    raise ValueError(f"roles.{role}.permissions: 未知权限 {code}")
                 self._by_role.setdefault(role, set()).add(code)
 
     @property

@@ -45,7 +45,13 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[str]:
     lines: list[str] = []
 
     def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
+        if isinstance(node, dict) and node and set(node) <= {"key", "value"}:
+            # marshmallow's Dict field reports {"key": [...], "value": {...}} per entry.
+            if "key" in node:
+                walk(node["key"], f"{path}（键）")
+            if "value" in node:
+                walk(node["value"], path)
+        elif isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(key, int):
                     walk(value, f"{path}[{key}]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -13,7 +14,14 @@ import tomli_w
 from sqlalchemy import func, select
 
 from core import __version__, audit, migrate
-from core.config import CONFIG_ENV, Config, ConfigError, load_config, parse_config
+from core.config import (
+    CONFIG_ENV,
+    DATABASE_URL_ENV,
+    Config,
+    ConfigError,
+    load_config,
+    parse_config,
+)
 from core.localities import LEVEL_LABELS, LocalityCodeError, level_of, validate_code
 from core.models import Account, ApiToken, Locality
 from core.models.account import generate_password
@@ -163,7 +171,8 @@ def init(
     with state.session(runtime) as session:
         if session.scalar(select(func.count()).select_from(Account)):
             fail("数据库中已有账号：init 只用于全新的数据库")
-        session.add(Locality(code=code, name=locality_name))
+    runtime.ensure_root_locality()
+    with state.session(runtime) as session:
         account = Account(
             username=admin_username,
             display_name=f"{locality_name}管理员",
@@ -175,6 +184,8 @@ def init(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     click.echo(f"已创建配置文件 {path} 和数据库。")
+    if os.environ.get(DATABASE_URL_ENV):
+        click.echo(f"注意：环境变量 {DATABASE_URL_ENV} 已设置，它优先于配置文件中的 database_url。")
     click.echo(f"县级管理员：{admin_username}  密码：{password}")
     click.echo("请立即记下密码：它只显示这一次。")
 
@@ -193,6 +204,9 @@ def db_upgrade(state: CliState) -> None:
     """把核心和所有已启用插件的数据表升级到最新版本。"""
     runtime = state.runtime()
     migrate.upgrade(runtime)
+    if runtime.ensure_root_locality():
+        config = runtime.config
+        click.echo(f"已创建本级行政区划：{config.locality_name}（{config.locality_code}）")
     for branch, at, head in migrate.current(runtime):
         click.echo(f"{branch}: {at}{'（最新）' if at == head else f' → {head}'}")
 
@@ -230,7 +244,9 @@ def plugins_command(state: CliState) -> None:
             continue
         manifest = module.MANIFEST
         hooks = sorted(
-            attr for attr in dir(module) if hasattr(getattr(module, attr), "gongzhi_impl")
+            attr
+            for attr, value in vars(module).items()
+            if inspect.isfunction(value) and hasattr(value, "gongzhi_impl")
         )
         click.echo(f"{name} {manifest.version}  {manifest.title}  [{status}]")
         click.echo(f"    依赖插件：{', '.join(manifest.requires) or '无'}")

@@ -91,6 +91,8 @@ def test_init_writes_a_config_creates_the_database_and_prints_the_admin_password
 def test_db_upgrade_then_current_reports_every_branch_at_head(cli):
     upgraded = cli("db", "upgrade")
     assert upgraded.exit_code == 0
+    assert "已创建本级行政区划：彭水苗族土家族自治县（500243000000）" in upgraded.output
+    assert "已创建本级行政区划" not in cli("db", "upgrade").output
     current = cli("db", "current")
     assert current.exit_code == 0
     assert "core: core_0001（最新）" in current.output
@@ -159,7 +161,6 @@ def test_config_check_names_an_unknown_plugin_and_lists_the_installed_ones(cli):
 def test_account_create_prints_a_generated_password_and_token_once(cli):
     cli("db", "upgrade")
     with _runtime(cli).db.transaction() as session:
-        session.add(Locality(code="500243000000", name="彭水苗族土家族自治县"))
         session.add(Locality(code="500243001000", name="汉葭街道"))
     result = cli(
         "account",
@@ -203,7 +204,6 @@ def test_audit_verify_passes_then_names_the_tampered_entry(cli):
     cli("db", "upgrade")
     runtime = _runtime(cli)
     with runtime.db.transaction() as session:
-        session.add(Locality(code="500243000000", name="彭水苗族土家族自治县"))
         session.add(Locality(code="500243001000", name="汉葭街道"))
     ok = cli("audit", "verify")
     assert ok.exit_code == 0 and "共校验 2 条" in ok.output
@@ -221,7 +221,7 @@ def test_import_persons_from_the_command_line_is_all_or_nothing(cli, tmp_path):
 
     cli("db", "upgrade")
     with _runtime(cli).db.transaction() as session:
-        for code, name in [("500243000000", "县"), ("500243001000", "镇"), ("500243001001", "村")]:
+        for code, name in [("500243001000", "镇"), ("500243001001", "村")]:
             session.add(Locality(code=code, name=name))
     good = make_id_number("500243", dt.date(1970, 3, 4), 21)
     path = tmp_path / "people.csv"
@@ -254,3 +254,38 @@ def test_a_missing_config_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(tmp_path / "nope.toml"), "config", "check"])
     assert result.exit_code == 1
     assert "文件不存在" in result.output
+
+
+def test_plugins_lists_only_real_hook_implementations(cli):
+    result = cli("plugins")
+    example = result.output.split("example 0.1.0")[1].split("\n\n")[0]
+    hooks_line = next(line for line in example.splitlines() if "实现的钩子" in line)
+    assert "func" not in hooks_line.split("：")[1].split(", ")
+
+
+def test_an_unknown_permission_granted_in_the_config_is_a_clean_error(cli, tmp_path):
+    data = make_config_data(cli.database_url, ["example"])
+    data["roles"] = {"village_admin": {"permissions": ["example.suggestion.fly"]}}
+    path = tmp_path / "roles.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    result = cli("config", "check", config=path)
+    assert result.exit_code == 1
+    assert "roles.village_admin.permissions: 未知权限 example.suggestion.fly" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_demo_seeds_after_db_upgrade_created_the_root_and_is_idempotent_with_if_empty(cli):
+    config = cli.write(demo=True)
+    assert cli("db", "upgrade", config=config).exit_code == 0
+    seeded = cli("demo", "--residents", "60", config=config)
+    assert seeded.exit_code == 0, seeded.output
+    assert "演示账号" in seeded.output and "county_admin" in seeded.output
+    again = cli("demo", "--if-empty", config=config)
+    assert again.exit_code == 0 and "跳过" in again.output and "county_admin" in again.output
+    refused = cli("demo", config=config)
+    assert refused.exit_code == 1
+
+
+def test_demo_refuses_a_deployment_not_marked_as_demo(cli):
+    result = cli("demo")
+    assert result.exit_code == 1 and "不是演示部署" in result.output

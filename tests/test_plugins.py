@@ -1,5 +1,6 @@
 """Enabling plugins: discovery, order, and every way it can fail, each with a helpful message."""
 
+import re
 from importlib.metadata import EntryPoint
 
 import pytest
@@ -151,3 +152,12 @@ def test_implemented_hooks_are_listed_per_plugin():
     manager = PluginManager(["example"])
     assert "register_admin_views" in manager.implemented_hooks("example")
     assert "on_event" in manager.implemented_hooks("example")
+
+
+def test_a_plugin_permission_must_carry_the_plugins_name():
+    installed = installed_with_cases()
+    installed["bad_permission"] = EntryPoint(
+        "bad_permission", "plugin_cases.bad_permission", ENTRY_POINT_GROUP
+    )
+    with pytest.raises(PluginError, match=re.escape("必须以 “bad_permission.” 开头")):
+        PluginManager(["bad_permission"], installed=installed)

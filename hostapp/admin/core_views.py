@@ -11,6 +11,7 @@ from sqlalchemy import false, true
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import Optional
 
+from core.events import PersonRegistered, emit
 from core.identity import mask_phone
 from core.localities import LEVEL_LABELS
 from core.models import (
@@ -123,6 +124,14 @@ class PersonView(ScopedModelView):
     }
     column_formatters_detail = column_formatters
 
+    def on_model_change(self, form: Any, model: Person, is_created: bool) -> None:
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            emit(
+                self.session,
+                PersonRegistered(locality_code=model.locality_code, person_id=model.id),
+            )
+
     def edit_form(self, obj: Any = None) -> Any:
         form = super().edit_form(obj)
         principal = current_principal()
@@ -133,12 +142,11 @@ class PersonView(ScopedModelView):
 
     def extra_details(self, record: Person) -> list[Any]:
         groups = []
-        results = self.runtime.plugins.hook.provide_person_summary(
-            person_id=record.id, session=self.session
-        )
-        for plugin, rows in zip(self.runtime.plugins.plugins, results, strict=False):
-            if rows:
-                groups.append(_Group(plugin.manifest.title, list(rows)))
+        for plugin in self.runtime.plugins.plugins:
+            caller = self.runtime.plugins.plugin_hook_caller(plugin.name, "provide_person_summary")
+            for rows in caller(person_id=record.id, session=self.session):
+                if rows:
+                    groups.append(_Group(plugin.manifest.title, list(rows)))
         return groups
 
 

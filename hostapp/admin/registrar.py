@@ -8,7 +8,7 @@ from flask_admin import Admin, BaseView
 
 from core.plugin_manager import EnabledPlugin
 from core.runtime import Runtime
-from hostapp.admin.base import ReadOnlyScopedView, ScopedModelView
+from hostapp.admin.base import ReadOnlyScopedView, ScopedAjaxLoader, ScopedModelView
 
 
 class AdminRegistrar:
@@ -22,6 +22,10 @@ class AdminRegistrar:
 
     ReadOnlyView = ReadOnlyScopedView
     """The scoped read-only base view (ledgers, logs)."""
+
+    AjaxLoader = ScopedAjaxLoader
+    """Autocomplete for relations to large registers: ``AjaxLoader(name, session, Model,
+    fields=[...])`` in a view's ``form_ajax_refs``; offers only in-scope records."""
 
     def __init__(self, admin: Admin, runtime: Runtime, plugin: EnabledPlugin) -> None:
         self.admin = admin
