@@ -33,6 +33,17 @@ class DomainEvent:
         """The event's fields as JSON-compatible data, for the event log."""
         return json.loads(json.dumps(dataclasses.asdict(self), default=str))
 
+    def key(self) -> str:
+        """A stable identity of what happened: the name and the fields, canonically.
+
+        Reactions that must happen exactly once (awarding points for an attendance) store it
+        under a unique constraint, so emitting the same occurrence twice has no second effect.
+        """
+        fields = json.dumps(
+            self.payload(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+        return f"{self.name}:{fields}"
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PersonRegistered(DomainEvent):

@@ -136,3 +136,11 @@ def test_changing_a_residents_tags_is_audited_on_the_resident(seeded):
             .order_by(AuditEntry.id.desc())
         ).first()
     assert (last.before["tags"], last.after["tags"]) == (["党员"], ["老年人"])
+
+
+def test_an_events_key_identifies_the_occurrence_not_the_emission():
+    first = PersonRegistered(locality_code="500243001001", person_id=7)
+    again = PersonRegistered(locality_code="500243001001", person_id=7)
+    other = PersonRegistered(locality_code="500243001001", person_id=8)
+    assert first.key() == again.key() != other.key()
+    assert first.key().startswith("core.person_registered:")
