@@ -423,6 +423,42 @@ def audit_verify(state: CliState) -> None:
         )
 
 
+# --- backup ----------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@pass_state
+def backup_command(state: CliState, file: str) -> None:
+    """把数据库备份到一个文件（SQLite 在线备份；PostgreSQL 用 pg_dump）。"""
+    from core.backup import BackupError, backup
+
+    runtime = state.runtime()
+    try:
+        path = backup(runtime, Path(file))
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"已备份到 {path}（{path.stat().st_size} 字节）")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="确认用备份替换数据库的全部内容。")
+@pass_state
+def restore_command(state: CliState, file: str, yes: bool) -> None:
+    """用备份文件替换数据库的全部内容（请先停止服务）。"""
+    from core.backup import BackupError, restore
+
+    if not yes:
+        fail("恢复会用备份替换数据库的全部内容；确认无误后加 --yes 再运行")
+    runtime = state.runtime()
+    try:
+        restore(runtime, Path(file))
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(f"已从 {file} 恢复数据库。")
+
+
 # --- account ---------------------------------------------------------------------------------
 
 
