@@ -31,9 +31,11 @@ demo: setup
 test: setup lint test-sqlite test-postgres
 
 test-sqlite: setup
+	bash .ci/ensure-chromium.sh
 	$(BIN)/pytest -q
 
 test-postgres: setup
+	bash .ci/ensure-chromium.sh
 	@if [ "$(PG_TEST_URL)" = "$(PG_DEFAULT_URL)" ]; then bash .ci/ensure-postgres.sh; fi
 	GONGZHI_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 

@@ -7,10 +7,12 @@ database with its ``public`` schema emptied before each test.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -188,3 +190,22 @@ def seeded(runtime: Runtime) -> Runtime:
         add_account(session, "village", "500243001001", ["village_admin"])
         add_account(session, "neighbour", "500243001002", ["village_admin"])
     return runtime
+
+
+@contextlib.contextmanager
+def serve_wsgi(app: Any, threads: int = 4) -> Iterator[str]:
+    """Serve a WSGI ``app`` with waitress on a free loopback port; yields its base URL."""
+    import waitress
+    from waitress import wasyncore
+
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        # Close the sockets from inside the server's own loop, which then ends for lack of
+        # sockets; closing them from here would pull them from under a running select().
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
