@@ -23,6 +23,19 @@ class GongzhiApi(Api):
     """flask-smorest's ``Api`` with two fixes: JSON errors only for the API (pages get Chinese
     HTML), and the ``Allow`` header kept on 405 responses."""
 
+    def _register_pagination_header(self) -> None:
+        # The header carries JSON text; documented as an object, clients would parse it with
+        # OpenAPI's comma-separated "simple" style and get it wrong.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "分页信息，JSON 文本：total, total_pages, first_page, last_page, "
+                "page, previous_page, next_page",
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )
+
     def handle_http_exception(self, error: HTTPException) -> Any:
         if not is_api_request():
             return html_error(error)

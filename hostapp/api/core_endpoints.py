@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
@@ -35,6 +35,8 @@ def _page(statement: Any, pagination: Any) -> list[Any]:
         select(func.count()).select_from(statement.order_by(None).subquery())
     )
     offset = (pagination.page - 1) * pagination.page_size
+    if offset >= pagination.item_count:
+        return []  # past the last page (also keeps absurd page numbers away from the database)
     return list(session.scalars(statement.offset(offset).limit(pagination.page_size)).unique())
 
 
@@ -166,6 +168,8 @@ def _persons() -> Blueprint:
         @persons.response(200, PersonSchema)
         def patch(self, data: dict[str, Any], person_id: int) -> Person:
             """Change some of a resident's fields."""
+            if not request.get_data():
+                abort(422, errors={"json": {"_schema": ["请求体不能为空：请提交要修改的字段"]}})
             person = get_scoped_or_404(Person, person_id)
             _apply_person(person, data)
             _commit_or_conflict("id_number", "该身份证号已登记")

@@ -16,6 +16,10 @@ from core.runtime import Runtime
 from core.security import Principal
 
 
+MAX_ID = 2**31 - 1
+"""The largest integer id a record can have (PostgreSQL ``integer``); larger ones cannot exist."""
+
+
 def current_principal() -> Principal:
     """The token's account inside an API request (the host authenticated it already)."""
     return g.principal
@@ -31,6 +35,8 @@ def get_scoped_or_404(model: type, ident: Any) -> Any:
     from flask import current_app
 
     session = current_app.extensions["gongzhi"].db.session
+    if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+        abort(404, message="记录不存在，或不在您的管辖范围内")
     mapper_pk = model.__mapper__.primary_key[0]
     record = session.scalar(scoped(select(model).where(mapper_pk == ident), model))
     if record is None:

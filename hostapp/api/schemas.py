@@ -8,9 +8,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from core.identity import mask_phone
 from core.localities import LocalityCodeError, validate_code
-from hostapp.api.registrar import current_principal
+from hostapp.api.registrar import MAX_ID, current_principal
 
 NO_NUL = validate.Regexp(r"^[^\x00]*$", error="不能包含空字符")
+CODE_PATTERN = validate.Regexp(
+    r"^\d{12}(\d{3})?$", error="行政区划代码必须是 12 位数字（村民小组为 15 位）"
+)
+ID_NUMBER_PATTERN = validate.Regexp(
+    r"^\d{17}[\dXx]$", error="身份证号码必须是 17 位数字加 1 位数字或 X"
+)
 
 
 def _code(value: str) -> None:
@@ -33,7 +39,7 @@ class LocalitySchema(Schema):
 class LocalityQuerySchema(Schema):
     """Filters for listing localities."""
 
-    parent_code = fields.String(validate=_code)
+    parent_code = fields.String(validate=[CODE_PATTERN, _code])
     level = fields.String(
         validate=validate.OneOf(["province", "city", "county", "town", "village", "group"])
     )
@@ -64,10 +70,12 @@ class PersonWriteSchema(Schema):
     """Fields a client may set on a resident."""
 
     name = fields.String(required=True, validate=[validate.Length(min=1, max=50), NO_NUL])
-    id_number = fields.String(required=True, validate=validate.Length(min=15, max=20))
+    id_number = fields.String(required=True, validate=ID_NUMBER_PATTERN)
     phone = fields.String(allow_none=True, validate=validate.Length(max=20))
-    locality_code = fields.String(required=True, validate=_code)
-    household_id = fields.Integer(allow_none=True, strict=True)
+    locality_code = fields.String(required=True, validate=[CODE_PATTERN, _code])
+    household_id = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_ID)
+    )
     relation = fields.String(allow_none=True, validate=[validate.Length(max=20), NO_NUL])
     note = fields.String(allow_none=True, validate=[validate.Length(max=2000), NO_NUL])
     tags = fields.List(fields.String(validate=[validate.Length(min=1, max=50), NO_NUL]))
@@ -88,7 +96,9 @@ class PersonPatchSchema(PersonWriteSchema):
 class PersonQuerySchema(Schema):
     """Filters for listing residents."""
 
-    locality_code = fields.String(validate=_code, metadata={"description": "该区划及其下级"})
+    locality_code = fields.String(
+        validate=[CODE_PATTERN, _code], metadata={"description": "该区划及其下级"}
+    )
     name = fields.String(validate=[validate.Length(max=50), NO_NUL])
 
 
@@ -97,6 +107,6 @@ class HouseholdSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     number = fields.String(required=True, validate=[validate.Length(min=1, max=40), NO_NUL])
-    locality_code = fields.String(required=True, validate=_code)
+    locality_code = fields.String(required=True, validate=[CODE_PATTERN, _code])
     address = fields.String(allow_none=True, validate=[validate.Length(max=200), NO_NUL])
     member_ids = fields.Function(lambda h: [m.id for m in h.members], dump_only=True)
