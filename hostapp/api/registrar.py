@@ -15,7 +15,6 @@ from core.models.account import hash_token
 from core.runtime import Runtime
 from core.security import Principal
 
-
 MAX_ID = 2**31 - 1
 """The largest integer id a record can have (PostgreSQL ``integer``); larger ones cannot exist."""
 
