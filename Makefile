@@ -10,7 +10,7 @@ PORT   ?= 5000
 PG_DEFAULT_URL := postgresql+psycopg://gongzhi:gongzhi@127.0.0.1:5432/gongzhi_test
 PG_TEST_URL ?= $(PG_DEFAULT_URL)
 
-.PHONY: setup demo test test-sqlite test-postgres lint format clean
+.PHONY: setup demo test test-sqlite test-postgres lint format bench clean
 
 $(BIN)/.installed: pyproject.toml tests/example_plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test-postgres: setup
 	bash .ci/ensure-chromium.sh
 	@if [ "$(PG_TEST_URL)" = "$(PG_DEFAULT_URL)" ]; then bash .ci/ensure-postgres.sh; fi
 	GONGZHI_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+
+## bench: ours against raw baselines at city scale; writes benchmarks/RESULTS.md (not run in CI)
+bench: setup
+	$(BIN)/python -m benchmarks.run
 
 lint: setup
 	$(BIN)/ruff check .

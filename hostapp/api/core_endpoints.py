@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from core.events import PersonRegistered, emit
 from core.localities import within
@@ -132,7 +133,11 @@ def _persons() -> Blueprint:
         @persons.paginate()
         def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[Person]:
             """List residents, optionally under one locality or by name."""
-            statement = scoped(select(Person), Person).order_by(Person.id)
+            statement = (
+                scoped(select(Person), Person)
+                .options(selectinload(Person.tags))
+                .order_by(Person.id)
+            )
             if "locality_code" in query:
                 statement = statement.where(within(Person.locality_code, query["locality_code"]))
             if query.get("name"):
