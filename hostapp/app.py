@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, g, jsonify
+from flask import Flask, jsonify
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
@@ -52,10 +52,6 @@ def create_app(config: Config | Runtime | str | os.PathLike[str] | None = None) 
     admin.init_app(app, runtime)
     portal.init_app(app, runtime)
 
-    @app.before_request
-    def _bind_session() -> None:
-        g.runtime = runtime
-
     @app.teardown_appcontext
     def _release_session(_exc: BaseException | None) -> None:
         runtime.db.session.remove()
@@ -70,8 +66,3 @@ def create_app(config: Config | Runtime | str | os.PathLike[str] | None = None) 
         return jsonify(status="ok", database="ok", plugins=runtime.plugins.names)
 
     return app
-
-
-def runtime_of(app: Flask) -> Runtime:
-    """The :class:`~core.runtime.Runtime` an app was built for."""
-    return app.extensions["gongzhi"]

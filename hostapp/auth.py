@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     g,
     redirect,
     render_template,
@@ -28,6 +27,7 @@ from core.db import utcnow
 from core.models import Account
 from core.runtime import Runtime
 from core.security import Principal
+from hostapp.context import current_runtime
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -61,17 +61,15 @@ def init_app(app: Flask, runtime: Runtime) -> None:
     app.register_blueprint(blueprint)
 
 
-def _runtime() -> Runtime:
-    return current_app.extensions["gongzhi"]
-
-
 def current_principal() -> Principal | None:
     """The logged-in (admin) or token-authenticated (API) account with its permissions."""
     if "principal" in g:
         return g.principal
     principal = None
     if current_user and current_user.is_authenticated:
-        principal = _runtime().plugins.permissions.principal(current_user._get_current_object())
+        principal = current_runtime().plugins.permissions.principal(
+            current_user._get_current_object()
+        )
     g.principal = principal
     return principal
 
@@ -116,7 +114,7 @@ def login() -> Any:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        session = _runtime().db.session
+        session = current_runtime().db.session
         session.info.update(actor=f"login:{form.username.data}", channel="admin")
         account, error = check_credentials(session, form.username.data, form.password.data)
         if account is not None:

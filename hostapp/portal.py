@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, redirect, render_template, url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from core.localities import LocalityCodeError, is_within, validate_code
 from core.models import Locality, Person
 from core.portal import PortalSection
 from core.runtime import Runtime
+from hostapp.context import current_runtime
 
 HERE = Path(__file__).resolve().parent
 NOTICES_SHOWN = 20
@@ -42,20 +43,16 @@ def init_app(app: Flask, runtime: Runtime) -> None:
     app.register_blueprint(blueprint)
 
 
-def _runtime() -> Runtime:
-    return current_app.extensions["gongzhi"]
-
-
 @blueprint.get("/")
 def home() -> Any:
     """The deployment's own locality page."""
-    return redirect(url_for("portal.locality", code=_runtime().config.locality_code))
+    return redirect(url_for("portal.locality", code=current_runtime().config.locality_code))
 
 
 @blueprint.get("/l/<code>")
 def locality(code: str) -> Any:
     """A locality's page: where it sits, what lies under it, and the plugins' sections."""
-    runtime = _runtime()
+    runtime = current_runtime()
     try:
         code = validate_code(code)
     except LocalityCodeError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
@@ -24,10 +24,11 @@ from hostapp.api.schemas import (
     PersonSchema,
     PersonWriteSchema,
 )
+from hostapp.context import current_runtime
 
 
 def _session() -> Any:
-    return current_app.extensions["gongzhi"].db.session
+    return current_runtime().db.session
 
 
 def _page(statement: Any, pagination: Any) -> list[Any]:

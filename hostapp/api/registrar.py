@@ -14,6 +14,7 @@ from core.models import ApiToken
 from core.models.account import hash_token
 from core.runtime import Runtime
 from core.security import Principal
+from hostapp.context import current_runtime
 
 MAX_ID = 2**31 - 1
 """The largest integer id a record can have (PostgreSQL ``integer``); larger ones cannot exist."""
@@ -31,9 +32,7 @@ def scoped(statement: Select[Any], model: type) -> Select[Any]:
 
 def get_scoped_or_404(model: type, ident: Any) -> Any:
     """The record ``ident`` of ``model`` if it lies within the caller's scope, else 404."""
-    from flask import current_app
-
-    session = current_app.extensions["gongzhi"].db.session
+    session = current_runtime().db.session
     if isinstance(ident, int) and not 0 < ident <= MAX_ID:
         abort(404, message="记录不存在，或不在您的管辖范围内")
     mapper_pk = model.__mapper__.primary_key[0]

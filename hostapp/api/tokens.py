@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from core.db import utcnow
 from core.models import ApiToken
 from hostapp.auth import check_credentials
+from hostapp.context import current_runtime
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
 
@@ -43,7 +43,7 @@ def tokens_blueprint() -> Blueprint:
     @blueprint.alt_response(401, description="用户名或密码错误，或账号已锁定")
     def issue_token(credentials: dict[str, Any]) -> dict[str, Any]:
         """Issue a bearer token valid for 30 days."""
-        runtime = current_app.extensions["gongzhi"]
+        runtime = current_runtime()
         session = runtime.db.session
         account, error = check_credentials(
             session, credentials["username"], credentials["password"]
