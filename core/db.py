@@ -26,6 +26,18 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Relationship targets are looked up by class name in the one shared registry, so two
+        # plugins defining a model with the same name would break every mapper of the process.
+        existing = cls.registry._class_registry.get(cls.__name__)
+        module = getattr(existing, "__module__", None)
+        if isinstance(existing, type) and module not in (None, cls.__module__):
+            raise TypeError(
+                f"模型类名 {cls.__name__} 已被 {module} 使用（{cls.__module__} 又定义了一次）："
+                "所有插件共用一个模型注册表，类名必须唯一，请加上插件前缀。"
+            )
+        super().__init_subclass__(**kwargs)
+
 
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware, in UTC."""

@@ -161,3 +161,15 @@ def test_a_plugin_permission_must_carry_the_plugins_name():
     )
     with pytest.raises(PluginError, match=re.escape("必须以 “bad_permission.” 开头")):
         PluginManager(["bad_permission"], installed=installed)
+
+
+def test_a_plugin_reusing_a_model_class_name_fails_to_load_with_both_modules_named():
+    installed = installed_with_cases()
+    installed["clashing_model"] = EntryPoint(
+        "clashing_model", "plugin_cases.clashing_model", ENTRY_POINT_GROUP
+    )
+    with pytest.raises(PluginImportError) as caught:
+        PluginManager(["example", "clashing_model"], installed=installed)
+    message = str(caught.value)
+    assert "clashing_model" in message and "Suggestion" in message
+    assert "gongzhi_example.models" in message
