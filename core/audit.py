@@ -166,8 +166,9 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         after = change.after
         obj = change.obj
         if obj is not None:
+            # Read a new row after the flush: keys, foreign keys and defaults are filled in now.
             record_id = _record_id(obj)
-            after = {**(after or {}), **_primary_key_values(obj)}
+            after = {**(after or {}), **_stored_values(obj)}
         row = {
             "at": now,
             "actor": actor,
@@ -185,9 +186,15 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     connection.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
 
 
-def _primary_key_values(obj: Any) -> dict[str, Any]:
-    mapper = inspect(obj).mapper
-    return {col.key: _jsonable(getattr(obj, col.key)) for col in mapper.primary_key}
+def _stored_values(obj: Any) -> dict[str, Any]:
+    """Column values of a just-flushed object, masked where the model asks."""
+    state = inspect(obj)
+    masked = set(getattr(type(obj), "__audit_masked__", ()))
+    values = {}
+    for attr in state.mapper.column_attrs:
+        value = state.dict.get(attr.key)
+        values[attr.key] = MASK if (attr.key in masked and value is not None) else _jsonable(value)
+    return values
 
 
 def install(session_factory: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 _MESSAGES = [
     (r"^Missing data for required field\.$", "缺少必填项"),
-    (r"^Unknown field\.$", "未知的设置项（请检查拼写）"),
+    (r"^Unknown field\.$", "未知字段（请检查拼写）"),
     (r"^Not a valid integer\.$", "必须是整数"),
     (r"^Not a valid number\.$", "必须是数字"),
     (r"^Not a valid string\.$", "必须是文本"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, abort, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 
@@ -51,6 +51,16 @@ def create_app(config: Config | Runtime | str | os.PathLike[str] | None = None) 
     api.init_app(app, runtime, csrf)
     admin.init_app(app, runtime)
     portal.init_app(app, runtime)
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # PostgreSQL cannot store or compare text with NUL (SQLite can): refuse it at the door
+        # so that both backends answer the same, with a clear error instead of a crash.
+        values = [request.path, *request.args.values()]
+        if request.form:
+            values += request.form.values()
+        if any("\x00" in value for value in values):
+            abort(400, description="请求中含有空字符（NUL），已拒绝")
 
     @app.teardown_appcontext
     def _release_session(_exc: BaseException | None) -> None:

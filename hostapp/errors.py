@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import render_template, request
@@ -20,6 +21,12 @@ MESSAGES = {
 }
 
 
+def own_description(error: HTTPException) -> str | None:
+    """The error's description if we wrote it (in Chinese), not werkzeug's English default."""
+    text = error.description or ""
+    return text if re.search(r"[\u4e00-\u9fff]", text) else None
+
+
 def is_api_request() -> bool:
     """Whether the current request is for the REST API (JSON errors) rather than a page."""
     return request.path.startswith("/api/")
@@ -29,6 +36,7 @@ def html_error(error: HTTPException) -> Any:
     """Render ``error`` as a Chinese page with the right status code."""
     code = error.code or 500
     title, text = MESSAGES.get(code, (error.name, error.description or ""))
+    text = own_description(error) or text
     if code == 400 and error.description and "CSRF" in error.description:
         text = "表单的安全令牌缺失或已过期，请刷新页面后重新提交。"
     response = error.get_response()

@@ -129,7 +129,7 @@ def test_config_check_lists_every_error_and_exits_1(cli, tmp_path):
     )
     result = cli("config", "check", config=path)
     assert result.exit_code == 1
-    assert "deployment.colour: 未知的设置项" in result.output
+    assert "deployment.colour: 未知字段" in result.output
     assert "deployment.locality_code: 行政区划代码必须是 12 位数字" in result.output
     assert "deployment.locality_name: 缺少必填项" in result.output
 

@@ -95,7 +95,7 @@ def test_invalid_settings_name_the_exact_path():
     with pytest.raises(PluginSettingsError) as caught:
         PluginManager(["example"], settings)
     assert caught.value.errors == [
-        "plugins.example.colour: 未知的设置项（请检查拼写）",
+        "plugins.example.colour: 未知字段（请检查拼写）",
         "plugins.example.max_title_length: 必须在 10 到 100 之间",
         "plugins.example.model_villages[1]: 必须是文本",
     ]

@@ -21,11 +21,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import false, inspect
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from core.identity import IdentityError
 from core.runtime import Runtime
 from core.security import Principal
 from core.workflow import Workflow, WorkflowError
+from hostapp.admin.forms import ChineseForm
 from hostapp.auth import current_principal
 
 
@@ -60,6 +62,30 @@ class GuardedViewMixin:
         return self.is_accessible()
 
 
+def typed_id(model: type, raw: Any) -> Any:
+    """``raw`` (text from a URL or form) as the model's primary-key type; 404 if it cannot be.
+
+    PostgreSQL refuses to compare an integer column with text, and nonsense ids must not reach
+    the database at all.
+    """
+    column = inspect(model).primary_key[0]
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return raw
+    if python_type is int:
+        try:
+            value = int(str(raw))
+        except ValueError:
+            abort(404)
+        if not 0 < value <= 2**31 - 1:
+            abort(404)
+        return value
+    if isinstance(raw, str) and "\x00" in raw:
+        abort(404)
+    return raw
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """An autocomplete for a relationship field that offers and accepts only in-scope records.
 
@@ -75,6 +101,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         return query.filter(self.model.scope_clause(principal.scope_code))
 
     def get_one(self, pk: Any) -> Any:
+        try:
+            pk = typed_id(self.model, pk)
+        except HTTPException:
+            return None
         with self.session.no_autoflush:
             return sqla_tools.get_query_for_ids(self.get_query(), self.model, [pk]).one_or_none()
 
@@ -96,6 +126,7 @@ class ScopedModelView(GuardedViewMixin, ModelView):
     page_size = 50
     details_template = "admin/gongzhi/details.html"
     action_disallowed_list = ["delete"]
+    form_base_class = ChineseForm
 
     def __init__(self, model: type, runtime: Runtime, **kwargs: Any) -> None:
         self.runtime = runtime
@@ -152,7 +183,9 @@ class ScopedModelView(GuardedViewMixin, ModelView):
 
     def get_one(self, id: Any) -> Any:
         """The record ``id`` if it lies within scope; otherwise 404, never a hint it exists."""
-        record = sqla_tools.get_query_for_ids(self.get_query(), self.model, [id]).one_or_none()
+        record = sqla_tools.get_query_for_ids(
+            self.get_query(), self.model, [typed_id(self.model, id)]
+        ).one_or_none()
         if record is None:
             abort(404)
         return record

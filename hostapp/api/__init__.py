@@ -14,7 +14,7 @@ from core.validation import translate_tree
 from hostapp.api.core_endpoints import core_blueprints
 from hostapp.api.registrar import ApiRegistrar
 from hostapp.api.tokens import tokens_blueprint
-from hostapp.errors import MESSAGES, html_error, is_api_request
+from hostapp.errors import MESSAGES, html_error, is_api_request, own_description
 
 API_PREFIX = "/api/v1"
 
@@ -42,8 +42,8 @@ class GongzhiApi(Api):
         payload, code, headers = super().handle_http_exception(error)
         if "errors" in payload:
             payload["errors"] = translate_tree(payload["errors"])
-        if "message" not in payload and code in MESSAGES:
-            payload["message"] = MESSAGES[code][0]
+        if "message" not in payload and (own_description(error) or code in MESSAGES):
+            payload["message"] = own_description(error) or MESSAGES[code][0]
         headers = dict(headers or {})  # webargs passes None on 422
         if error.code == 405 and getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(sorted(error.valid_methods))

@@ -59,6 +59,19 @@ def _apply_person(person: Person, data: dict[str, Any]) -> None:
                 setattr(person, field, data[field])
             except ValueError as exc:
                 abort(422, errors={"json": {field: [str(exc)]}})
+    with session.no_autoflush:  # nothing reaches the database before every field is checked
+        _apply_relations(person, data, session)
+
+
+def _apply_relations(person: Person, data: dict[str, Any], session: Any) -> None:
+    """Check uniqueness and scope, then set locality, household and tags."""
+    taken = session.scalar(
+        select(Person.id).where(Person.id_number == person.id_number, Person.id != person.id)
+        if person.id is not None
+        else select(Person.id).where(Person.id_number == person.id_number)
+    )
+    if taken is not None:
+        abort(422, errors={"json": {"id_number": ["该身份证号已登记"]}})
     if "locality_code" in data:
         _check_in_scope("locality_code", data["locality_code"])
         person.locality_code = data["locality_code"]
@@ -150,13 +163,14 @@ def _persons() -> Blueprint:
         def post(self, data: dict[str, Any]) -> Person:
             """Register a resident."""
             session = _session()
-            exists = session.scalar(select(Person.id).where(Person.id_number == data["id_number"]))
-            if exists is not None:
-                abort(422, errors={"json": {"id_number": ["该身份证号已登记"]}})
             person = Person()
             _apply_person(person, data)
             session.add(person)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:  # registered concurrently since the check
+                session.rollback()
+                abort(422, errors={"json": {"id_number": ["该身份证号已登记"]}})
             emit(session, PersonRegistered(locality_code=person.locality_code, person_id=person.id))
             _commit_or_conflict("id_number", "该身份证号已登记")
             return person

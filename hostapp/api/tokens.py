@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from core.db import utcnow
 from core.models import ApiToken
+from hostapp.api.schemas import NO_NUL
 from hostapp.auth import check_credentials
 from hostapp.context import current_runtime
 
@@ -19,9 +20,11 @@ TOKEN_LIFETIME = dt.timedelta(days=30)
 class CredentialsSchema(Schema):
     """A login."""
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    username = fields.String(required=True, validate=[validate.Length(min=1, max=50), NO_NUL])
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    label = fields.String(validate=validate.Length(max=100), metadata={"description": "令牌用途"})
+    label = fields.String(
+        validate=[validate.Length(max=100), NO_NUL], metadata={"description": "令牌用途"}
+    )
 
 
 class TokenSchema(Schema):
