@@ -372,9 +372,7 @@ def _run_import(state: CliState, kind: str, file: str, scope: str | None, dry_ru
     try:
         with state.session(runtime) as session:
             report = function(session, Path(file), scope_code=scope_code, dry_run=dry_run)
-    except importer.ImportFailed as exc:
-        fail(f"{file}：{exc}")
-    except importer.ImportFileError as exc:
+    except importer.ImportFailed as exc:  # bad rows and unreadable files alike
         fail(f"{file}：{exc}")
     click.echo(report.summary())
 

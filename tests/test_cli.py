@@ -289,3 +289,12 @@ def test_demo_seeds_after_db_upgrade_created_the_root_and_is_idempotent_with_if_
 def test_demo_refuses_a_deployment_not_marked_as_demo(cli):
     result = cli("demo")
     assert result.exit_code == 1 and "不是演示部署" in result.output
+
+
+def test_importing_an_unreadable_file_is_a_clear_error(cli, tmp_path):
+    cli("db", "upgrade")
+    path = tmp_path / "people.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0 not really excel")
+    result = cli("import", "persons", str(path))
+    assert result.exit_code == 1
+    assert str(path) in result.output and "Traceback" not in result.output
