@@ -310,7 +310,9 @@ def demo(state: CliState, seed: int, residents: int, if_empty: bool) -> None:
         fail("此配置不是演示部署（deployment.demo 不为 true），不能生成演示数据")
     migrate.upgrade(runtime)
     with runtime.db.new_session() as session:
-        seeded = bool(session.scalar(select(func.count()).select_from(Locality)))
+        # ``db upgrade`` creates the deployment's own locality; anything beyond it is data.
+        others = select(func.count()).where(Locality.code != runtime.config.locality_code)
+        seeded = bool(session.scalar(others.select_from(Locality)))
     if seeded and if_empty:
         click.echo("数据库中已有数据，跳过生成演示数据。")
         accounts = demo_accounts(runtime)

@@ -277,7 +277,7 @@ def test_an_unknown_permission_granted_in_the_config_is_a_clean_error(cli, tmp_p
 def test_demo_seeds_after_db_upgrade_created_the_root_and_is_idempotent_with_if_empty(cli):
     config = cli.write(demo=True)
     assert cli("db", "upgrade", config=config).exit_code == 0
-    seeded = cli("demo", "--residents", "60", config=config)
+    seeded = cli("demo", "--residents", "60", "--if-empty", config=config)
     assert seeded.exit_code == 0, seeded.output
     assert "演示账号" in seeded.output and "county_admin" in seeded.output
     again = cli("demo", "--if-empty", config=config)
