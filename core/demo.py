@@ -317,9 +317,11 @@ def seed_demo(
             )
         builder = _DemoBuilder(session, county_code, config.locality_name, seed)
         county, accounts = builder.build(residents)
-        runtime.plugins.hook.register_demo_data(
-            session=session, root=county, rng=random.Random(seed)
-        )
+        for plugin in runtime.plugins.plugins:
+            # Each plugin draws from its own generator, so one plugin's demo does not change
+            # when another plugin is enabled or changes its own.
+            caller = runtime.plugins.plugin_hook_caller(plugin.name, "register_demo_data")
+            caller(session=session, root=county, rng=random.Random(f"{seed}:{plugin.name}"))
         session.flush()
         return DemoSummary(
             county_code=county_code,

@@ -100,7 +100,8 @@ def register_demo_data(session: Session, root: Locality, rng: random.Random) -> 
 
     Called by ``gongzhi demo`` after core's residents, households, organisations and accounts
     exist, in plugin order, inside one transaction: an error rolls the whole demo back. Use
-    ``rng`` (seeded) for every random choice so that the demo is reproducible. Return nothing.
+    ``rng`` (the plugin's own, seeded from the demo seed and the plugin's name) for every random
+    choice so that the demo is reproducible. Return nothing.
     """
 
 

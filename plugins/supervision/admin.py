@@ -262,6 +262,7 @@ def labelled(mapping: dict[str, str]) -> Callable[..., str]:
     """A column formatter showing a code's Chinese label."""
 
     def format_(view: Any, context: Any, model: Any, name: str) -> str:
+        """Show the code's Chinese label."""
         value = getattr(model, name)
         return mapping.get(value, value or "")
 
@@ -461,6 +462,7 @@ class VoucherMixin(SupervisionViewMixin):
         return super().edit_view()  # type: ignore[misc]
 
     def extra_details(self, record: Voucher) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         groups = [
             group(
                 "明细",
@@ -487,6 +489,7 @@ class VoucherMixin(SupervisionViewMixin):
         return [*groups, *([files] if files else [])]
 
     def detail_forms(self, record: Voucher) -> list[Form]:
+        """Forms shown under the details of ``record`` for the current account."""
         actor = self.actor()
         if actor is None or not actor.has_permission("supervision.voucher.make"):
             return []
@@ -545,6 +548,7 @@ class FundAccountMixin(SupervisionViewMixin):
     form_columns = ["locality", "code", "name", "opening_balance", "opened_on"]
 
     def extra_details(self, record: FundAccount) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         year = today(self.session).year
         figures = funds.statement(self.session, record, f"{year}-01", f"{year}-12")
         return [
@@ -643,6 +647,7 @@ class ContractMixin(SupervisionViewMixin):
         return model
 
     def extra_details(self, record: ResourceContract) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         return [
             group(
                 "租金",
@@ -658,12 +663,14 @@ class OverdueRentFilter(BaseSQLAFilter):
     """欠租: unpaid after the due date and the county's grace days."""
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        """Limit the list to the filtered rows."""
         session = query.session
         grace = plugin_settings(session, "supervision")["rent_grace_days"]
         cutoff = today(session) - dt.timedelta(days=grace)
         return query.filter(RentDue.due_on < cutoff, RentDue.paid_amount < RentDue.amount)
 
     def operation(self) -> str:
+        """The filter's operation label."""
         return "是"
 
 
@@ -682,6 +689,7 @@ class RentDueMixin(SupervisionViewMixin):
     ]
 
     def extra_details(self, record: RentDue) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         payments = self.session.scalars(RentPayment.for_due(record)).all()
         return [
             group(
@@ -691,6 +699,7 @@ class RentDueMixin(SupervisionViewMixin):
         ]
 
     def detail_forms(self, record: RentDue) -> list[Form]:
+        """Forms shown under the details of ``record`` for the current account."""
         actor = self.actor()
         if actor is None or not actor.has_permission("supervision.asset.manage"):
             return []
@@ -725,6 +734,7 @@ class RentDueMixin(SupervisionViewMixin):
             abort(403)
 
         def work() -> Any:
+            """The change, run inside the caller's transaction."""
             return resources.record_payment(
                 self.session,
                 self.actor(),
@@ -774,6 +784,7 @@ class MatterMixin(SupervisionViewMixin):
         super().on_model_change(form, model, is_created)  # type: ignore[misc]
 
     def extra_details(self, record: MajorMatter) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         steps = matters.progress(record)
         rows = []
         for index, step in enumerate(steps, start=1):
@@ -804,6 +815,7 @@ class MatterMixin(SupervisionViewMixin):
         return groups
 
     def detail_forms(self, record: MajorMatter) -> list[Form]:
+        """Forms shown under the details of ``record`` for the current account."""
         actor = self.actor()
         if actor is None or not actor.has_permission("supervision.matter.manage"):
             return []
@@ -867,6 +879,7 @@ class MatterMixin(SupervisionViewMixin):
         record = self.get_one(record_id)  # type: ignore[attr-defined]
 
         def work() -> Any:
+            """The change, run inside the caller's transaction."""
             return matters.record_meeting(
                 self.session,
                 record,
@@ -924,6 +937,7 @@ class MeetingMixin(SupervisionViewMixin):
     column_default_sort = ("id", True)
 
     def extra_details(self, record: MatterMeeting) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         files = self.attachment_group("meeting", record.id)
         return [files] if files else []
 
@@ -935,9 +949,11 @@ class OverdueDueFilter(BaseSQLAFilter):
     """逾期未公开: past the due date with nothing published."""
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        """Limit the list to the filtered rows."""
         return query.filter(disclosures.overdue_clause(today(query.session)))
 
     def operation(self) -> str:
+        """The filter's operation label."""
         return "是"
 
 
@@ -1017,6 +1033,7 @@ class DisclosureMixin(SupervisionViewMixin):
         return model
 
     def extra_details(self, record: Disclosure) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         groups = []
         chain = disclosures.chain(self.session, record)
         if len(chain) > 1:
@@ -1056,6 +1073,7 @@ class DisclosureMixin(SupervisionViewMixin):
         return [*groups, *([files] if files else [])]
 
     def detail_forms(self, record: Disclosure) -> list[Form]:
+        """Forms shown under the details of ``record`` for the current account."""
         actor = self.actor()
         if actor is None or not actor.has_permission("supervision.disclosure.publish"):
             return []
@@ -1221,6 +1239,7 @@ class PowerItemMixin(SupervisionViewMixin):
         super().on_model_change(form, model, is_created)  # type: ignore[misc]
 
     def extra_details(self, record: PowerItem) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         return [
             group(
                 "流程",
@@ -1289,6 +1308,7 @@ class InspectionRoundMixin(SupervisionViewMixin):
         return model
 
     def extra_details(self, record: InspectionRound) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         ok, _ = inspections.verify_round(record)
         names = dict(
             self.session.execute(
@@ -1336,6 +1356,7 @@ class InspectionTargetMixin(SupervisionViewMixin):
     column_formatters = {"conclusion": lambda v, c, m, n: m.conclusion_label}
 
     def extra_details(self, record: InspectionTarget) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         return [
             group(
                 "发现的问题",
@@ -1351,6 +1372,7 @@ class InspectionTargetMixin(SupervisionViewMixin):
         ]
 
     def detail_forms(self, record: InspectionTarget) -> list[Form]:
+        """Forms shown under the details of ``record`` for the current account."""
         actor = self.actor()
         if actor is None or not actor.has_permission("supervision.inspection.manage"):
             return []
@@ -1374,6 +1396,7 @@ class InspectionTargetMixin(SupervisionViewMixin):
         record = self.get_one(record_id)  # type: ignore[attr-defined]
 
         def work() -> Any:
+            """The change, run inside the caller's transaction."""
             deadline = form_date("deadline", "整改期限") if request.form.get("deadline") else None
             return inspections.add_finding(
                 self.session,
@@ -1409,12 +1432,14 @@ class FindingMixin(SupervisionViewMixin):
         super().on_model_change(form, model, is_created)  # type: ignore[misc]
 
     def extra_details(self, record: InspectionFinding) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         files = self.attachment_group("finding", record.id)
         overdue = record.is_overdue(today(self.session))
         rows = [("是否逾期", "已逾期" if overdue else "否")]
         return [group("整改", rows), *([files] if files else [])]
 
     def detail_forms(self, record: InspectionFinding) -> list[Form]:
+        """Forms shown under the details of ``record`` for the current account."""
         actor = self.actor()
         if actor is None or not actor.has_permission("supervision.finding.rectify"):
             return []
@@ -1464,6 +1489,7 @@ class CampaignMixin(SupervisionViewMixin):
             flash(f"已生成参评村干部名单 {added} 人", "info")
 
     def extra_details(self, record: CadreRatingCampaign) -> list[Any]:
+        """Extra tables on the details page of ``record``."""
         actor = self.actor()
         names = dict(
             self.session.execute(
@@ -1486,6 +1512,7 @@ class CampaignMixin(SupervisionViewMixin):
         return [group("参评村干部", rows)]
 
     def detail_forms(self, record: CadreRatingCampaign) -> list[Form]:
+        """Forms shown under the details of ``record`` for the current account."""
         actor = self.actor()
         if actor is None or record.state != "open":
             return []
@@ -1686,6 +1713,7 @@ def register(admin: Any) -> None:
     ]
 
     def lookup(name: str, model: type, *fields: str) -> Any:
+        """An in-scope autocomplete over ``fields`` of ``model``."""
         return admin.AjaxLoader(name, admin.session, model, fields=list(fields), page_size=20)
 
     # Relations to registers that grow with the county are autocompletes, not whole selects.

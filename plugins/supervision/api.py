@@ -45,19 +45,23 @@ def register(api: Any) -> None:
     )
 
     def principal() -> Any:
+        """The calling account."""
         return api.current_principal()
 
     def require(permission: str, action: str) -> None:
+        """Refuse with 403 unless the caller holds ``permission``."""
         if not principal().has_permission(permission):
             abort(403, message=f"您没有{action}的权限")
 
     def in_scope(field: str, code: str) -> None:
+        """Refuse with 422 unless ``code`` is an existing locality in the caller's scope."""
         if not principal().account.sees(code):
             abort(422, errors={"json": {field: ["不在您的管辖范围内"]}})
         if api.session.get(Locality, code) is None:
             abort(422, errors={"json": {field: ["行政区划不存在"]}})
 
     def commit(work: Callable[[], Any]) -> Any:
+        """Run ``work`` and commit; refusals become 422/409 with the reason, nothing written."""
         session = api.session
         try:
             result = work()
@@ -77,6 +81,7 @@ def register(api: Any) -> None:
         return result
 
     def page(statement: Any, pagination: Any) -> list[Any]:
+        """One page of ``statement``'s results, counting the total for the pagination header."""
         session = api.session
         pagination.item_count = session.scalar(
             select(func.count()).select_from(statement.order_by(None).subquery())
@@ -85,10 +90,12 @@ def register(api: Any) -> None:
         return list(session.scalars(statement.offset(offset).limit(pagination.page_size)))
 
     def with_allowed(record: Any, workflow: Any) -> Any:
+        """Attach the transitions the caller may apply now (for the response)."""
         record.allowed = [t.name for t in workflow.allowed(record, principal(), api.session)]
         return record
 
     def scoped_one(model: type, ident: Any, field: str) -> Any:
+        """The record ``ident`` within the caller's scope, or 422 naming ``field``."""
         if ident is None:
             return None
         found = api.session.scalar(api.scoped(select(model).where(model.id == ident), model))
@@ -100,6 +107,8 @@ def register(api: Any) -> None:
 
     @blp.route("/accounts")
     class Accounts(MethodView):
+        """资金账户."""
+
         @blp.response(200, schemas.AccountSchema(many=True))
         @blp.paginate()
         def get(self, pagination_parameters: Any) -> list[FundAccount]:
@@ -112,6 +121,8 @@ def register(api: Any) -> None:
 
     @blp.route("/accounts/<int:account_id>/statement")
     class AccountStatement(MethodView):
+        """An account's statement."""
+
         @blp.arguments(schemas.StatementQuerySchema, location="query")
         @blp.response(200, schemas.StatementSchema)
         def get(self, query: dict[str, Any], account_id: int) -> Any:
@@ -126,6 +137,8 @@ def register(api: Any) -> None:
 
     @blp.route("/vouchers")
     class Vouchers(MethodView):
+        """收支凭证."""
+
         @blp.arguments(schemas.VoucherQuerySchema, location="query")
         @blp.response(200, schemas.VoucherSummarySchema(many=True))
         @blp.paginate()
@@ -163,6 +176,8 @@ def register(api: Any) -> None:
 
     @blp.route("/vouchers/<int:voucher_id>")
     class VoucherItem(MethodView):
+        """One voucher."""
+
         @blp.response(200, schemas.VoucherSchema)
         def get(self, voucher_id: int) -> Voucher:
             """One voucher with its lines and what the caller may do with it now."""
@@ -177,6 +192,7 @@ def register(api: Any) -> None:
             voucher = api.get_scoped_or_404(Voucher, voucher_id)
 
             def work() -> Voucher:
+                """The change, run inside the caller's transaction."""
                 if voucher.state != "draft":
                     raise LockedRecordError(
                         "只有草稿凭证可以修改；已记账的凭证请填制红字冲销凭证"
@@ -197,6 +213,8 @@ def register(api: Any) -> None:
 
     @blp.route("/vouchers/<int:voucher_id>/transitions")
     class VoucherTransitions(MethodView):
+        """A voucher's workflow."""
+
         @blp.arguments(schemas.TransitionSchema)
         @blp.response(200, schemas.VoucherSchema)
         def post(self, data: dict[str, Any], voucher_id: int) -> Voucher:
@@ -211,6 +229,8 @@ def register(api: Any) -> None:
 
     @blp.route("/vouchers/<int:voucher_id>/reversal")
     class VoucherReversal(MethodView):
+        """红字冲销."""
+
         @blp.arguments(schemas.ReversalSchema)
         @blp.response(201, schemas.VoucherSchema)
         def post(self, data: dict[str, Any], voucher_id: int) -> Voucher:
@@ -224,6 +244,8 @@ def register(api: Any) -> None:
 
     @blp.route("/vouchers/<int:voucher_id>/attachments")
     class VoucherAttachments(MethodView):
+        """A voucher's scanned originals."""
+
         @blp.arguments(schemas.UploadSchema, location="files")
         @blp.response(201, schemas.AttachmentSchema)
         def post(self, files: dict[str, Any], voucher_id: int) -> Any:
@@ -241,6 +263,8 @@ def register(api: Any) -> None:
 
     @blp.route("/matters")
     class Matters(MethodView):
+        """重大事项."""
+
         @blp.arguments(schemas.MatterQuerySchema, location="query")
         @blp.response(200, schemas.MatterSummarySchema(many=True))
         @blp.paginate()
@@ -262,6 +286,7 @@ def register(api: Any) -> None:
             in_scope("locality_code", data["locality_code"])
 
             def work() -> MajorMatter:
+                """The change, run inside the caller's transaction."""
                 matter = MajorMatter(created_by=principal().label, **data)
                 api.session.add(matter)
                 api.session.flush()
@@ -271,6 +296,8 @@ def register(api: Any) -> None:
 
     @blp.route("/matters/<int:matter_id>")
     class MatterItem(MethodView):
+        """One matter."""
+
         @blp.response(200, schemas.MatterSchema)
         def get(self, matter_id: int) -> MajorMatter:
             """One matter with its meetings and what the caller may do now."""
@@ -285,6 +312,7 @@ def register(api: Any) -> None:
             matter = api.get_scoped_or_404(MajorMatter, matter_id)
 
             def work() -> MajorMatter:
+                """The change, run inside the caller's transaction."""
                 if "description" in data:
                     if matter.state != "draft":
                         raise SupervisionError("事项提议后，内容不能再修改", "description")
@@ -299,6 +327,8 @@ def register(api: Any) -> None:
 
     @blp.route("/matters/<int:matter_id>/meetings")
     class MatterMeetings(MethodView):
+        """A matter's meetings."""
+
         @blp.arguments(schemas.MeetingWriteSchema)
         @blp.response(201, schemas.MatterSchema)
         def post(self, data: dict[str, Any], matter_id: int) -> MajorMatter:
@@ -310,6 +340,8 @@ def register(api: Any) -> None:
 
     @blp.route("/matters/<int:matter_id>/transitions")
     class MatterTransitions(MethodView):
+        """A matter's two disclosures."""
+
         @blp.arguments(schemas.TransitionSchema)
         @blp.response(200, schemas.MatterSchema)
         def post(self, data: dict[str, Any], matter_id: int) -> MajorMatter:
@@ -326,6 +358,8 @@ def register(api: Any) -> None:
 
     @blp.route("/disclosures")
     class Disclosures(MethodView):
+        """村务公开."""
+
         @blp.arguments(schemas.DisclosureQuerySchema, location="query")
         @blp.response(200, schemas.DisclosureSchema(many=True))
         @blp.paginate()
@@ -351,6 +385,7 @@ def register(api: Any) -> None:
             in_scope("locality_code", data["locality_code"])
 
             def work() -> Disclosure:
+                """The change, run inside the caller's transaction."""
                 period = parse_period(data.pop("period")) if data.get("period") else None
                 data.pop("period", None)
                 return disclosures.publish(api.session, principal(), period=period, **data)
@@ -359,6 +394,8 @@ def register(api: Any) -> None:
 
     @blp.route("/disclosures/<int:disclosure_id>")
     class DisclosureItem(MethodView):
+        """One disclosure."""
+
         @blp.response(200, schemas.DisclosureSchema)
         def get(self, disclosure_id: int) -> Disclosure:
             """One disclosure (``amends_id`` / ``amended_by_id`` link its amendment chain)."""
@@ -367,6 +404,8 @@ def register(api: Any) -> None:
 
     @blp.route("/disclosures/<int:disclosure_id>/amendments")
     class DisclosureAmendments(MethodView):
+        """Corrections of a disclosure."""
+
         @blp.arguments(schemas.AmendmentSchema)
         @blp.response(201, schemas.DisclosureSchema)
         def post(self, data: dict[str, Any], disclosure_id: int) -> Disclosure:
@@ -386,6 +425,8 @@ def register(api: Any) -> None:
 
     @blp.route("/disclosures/financial")
     class FinancialDisclosures(MethodView):
+        """Financial disclosures from booked vouchers."""
+
         @blp.arguments(schemas.FinancialRequestSchema)
         @blp.response(201, schemas.DisclosureSchema)
         def post(self, data: dict[str, Any]) -> Disclosure:
@@ -401,6 +442,8 @@ def register(api: Any) -> None:
 
     @blp.route("/calendar")
     class Calendar(MethodView):
+        """公开日历."""
+
         @blp.arguments(schemas.CalendarQuerySchema, location="query")
         @blp.response(200, schemas.CalendarEntrySchema(many=True))
         @blp.paginate()
@@ -427,6 +470,8 @@ def register(api: Any) -> None:
 
     @blp.route("/board/<string:code>")
     class Board(MethodView):
+        """A locality's public board."""
+
         @blp.response(200, schemas.BoardEntrySchema(many=True))
         def get(self, code: str) -> list[Any]:
             """Everything public for a locality in one list, including other plugins' notices
@@ -439,6 +484,8 @@ def register(api: Any) -> None:
 
     @blp.route("/campaigns")
     class Campaigns(MethodView):
+        """村民直评村官."""
+
         @blp.response(200, schemas.CampaignSchema(many=True))
         @blp.paginate()
         def get(self, pagination_parameters: Any) -> list[CadreRatingCampaign]:
@@ -451,6 +498,8 @@ def register(api: Any) -> None:
 
     @blp.route("/campaigns/<int:campaign_id>")
     class CampaignItem(MethodView):
+        """One campaign's standings."""
+
         @blp.response(200, schemas.CampaignDetailSchema)
         def get(self, campaign_id: int) -> CadreRatingCampaign:
             """A campaign with its cadres' standings (indexes once closed)."""
@@ -461,6 +510,8 @@ def register(api: Any) -> None:
 
     @blp.route("/campaigns/<int:campaign_id>/ballots")
     class CampaignBallots(MethodView):
+        """Households' ballots."""
+
         @blp.arguments(schemas.BallotSchema)
         @blp.response(201, schemas.BallotResultSchema)
         def post(self, data: dict[str, Any], campaign_id: int) -> dict[str, int]:

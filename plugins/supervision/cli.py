@@ -75,6 +75,7 @@ def register(cli: click.Group) -> None:
         code = _code(scope, runtime.config.locality_code, "--scope")
 
         def work(session: Any, operator: Any) -> int:
+            """The change, run inside the caller's transaction."""
             rules = plugin_settings(session, "supervision")["disclosure_calendar"]
             return disclosures.build_calendar(session, code, year, rules)
 
@@ -126,6 +127,7 @@ def register(cli: click.Group) -> None:
         code = _code(scope, runtime.config.locality_code, "--scope")
 
         def work(session: Any, operator: Any) -> tuple[Any, ...]:
+            """The change, run inside the caller's transaction."""
             found = inspections.draw_round(
                 session, operator, scope_code=code, year=year, quarter=quarter, rate=rate, seed=seed
             )
@@ -171,6 +173,7 @@ def register(cli: click.Group) -> None:
         code = _code(village, village, "--village")
 
         def work(session: Any, operator: Any) -> tuple[str, int]:
+            """The change, run inside the caller's transaction."""
             disclosure = disclosures.financial_disclosure(
                 session, operator, code, parse_period(period)
             )

@@ -223,6 +223,7 @@ def demo_png(rng: random.Random) -> bytes:
         rows.append(bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
+        """One PNG chunk with its length and CRC."""
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
@@ -299,21 +300,26 @@ class _Year:
         return SystemActor(label=f"account:{username}" if username else f"演示：{fallback}")
 
     def clerk(self, village: _Village) -> SystemActor:
+        """The village's clerk (报账员), who makes the vouchers."""
         return self._actor(village.code, "村报账员")
 
     def supervisor(self, village: _Village) -> SystemActor:
+        """The village's supervision committee (its chair), who audits."""
         chair = self.chairs.get(village.code)
         return SystemActor(label=f"村务监督委员会：{chair}" if chair else "演示：村务监督委员会")
 
     def accountant(self, village: _Village) -> SystemActor:
+        """The township's entrusted accountant (会计委托代理), who books."""
         return self._actor(village.code[:9] + "000", "乡镇代理会计")
 
     def money(self, low: int, high: int, step: int = 10) -> Decimal:
+        """A random amount between ``low`` and ``high`` in steps of ``step`` yuan."""
         return Decimal(self.rng.randrange(low // step, high // step + 1) * step).quantize(CENT)
 
     # -- the year ---------------------------------------------------------------------------------
 
     def play(self) -> None:
+        """Play the whole year, month by month."""
         if not self.villages:
             return
         self.at(1, 2)

@@ -178,6 +178,7 @@ def _meeting_of_round(record: Any, step: str, session: Session) -> Any:
 
 def _step_passed(step: str):
     def guard(record: Any, actor: Any, session: Session) -> str | None:
+        """Refuse unless this round's meeting of the step stands and passed."""
         meeting = _meeting_of_round(record, step, session)
         if meeting is None:
             return f"请先录入“{MEETING_STEPS[step]}”的会议记录"

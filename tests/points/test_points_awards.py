@@ -11,7 +11,7 @@ import threading
 from typing import ClassVar
 
 import pytest
-from conftest import VILLAGE
+from points_support import VILLAGE
 from sqlalchemy import func, select
 
 from core.events import DomainEvent, emit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import NEIGHBOUR, VILLAGE
+from points_support import NEIGHBOUR, VILLAGE
 from sqlalchemy import func, select
 
 from core.models import EventRecord

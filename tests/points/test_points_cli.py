@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 import tomli_w
 from click.testing import CliRunner
-from conftest import VILLAGE
 from openpyxl import load_workbook
+from points_support import VILLAGE
 from sqlalchemy import update
 
 from core.testing import make_config_data

@@ -7,9 +7,9 @@ import io
 from decimal import Decimal
 
 import pytest
-from conftest import NEIGHBOUR, VILLAGE
 from helpers import api_token, bearer, csrf_token, flashes, logged_in, make_app, submit
 from openpyxl import load_workbook
+from points_support import NEIGHBOUR, VILLAGE
 from sqlalchemy import func, select
 
 from plugins.points.ledger import Holder, accounts_for, post_transfer, system_key

@@ -7,9 +7,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import NEIGHBOUR, VILLAGE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from points_support import NEIGHBOUR, VILLAGE
 from sqlalchemy import func, select
 
 from core.security import SystemActor

@@ -9,9 +9,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from conftest import COUNTY, NEIGHBOUR, OTHER_TOWN_VILLAGE, TOWN, VILLAGE
 from hypothesis import given
 from hypothesis import strategies as st
+from points_support import COUNTY, NEIGHBOUR, OTHER_TOWN_VILLAGE, TOWN, VILLAGE
 from sqlalchemy import select
 
 from core.localities import is_within

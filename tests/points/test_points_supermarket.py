@@ -7,7 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from conftest import VILLAGE
+from points_support import VILLAGE
 from sqlalchemy import func, select
 
 from core.security import SystemActor

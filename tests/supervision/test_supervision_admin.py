@@ -11,9 +11,9 @@ import types
 from decimal import Decimal
 
 import pytest
-from conftest import NEIGHBOUR, VILLAGE, principal
 from helpers import csrf_token, flashes, logged_in, submit
 from sqlalchemy import func, select
+from supervision_support import NEIGHBOUR, VILLAGE, principal
 
 from core.models import Household, Membership, Organization
 from core.testing import add_person

@@ -8,9 +8,9 @@ import types
 from decimal import Decimal
 
 import pytest
-from conftest import NEIGHBOUR, VILLAGE
 from helpers import api_token, bearer
 from sqlalchemy import func, select
+from supervision_support import NEIGHBOUR, VILLAGE
 
 from core.models import Household, Membership, Organization
 from core.testing import add_person

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 import tomli_w
 from click.testing import CliRunner
-from conftest import NEIGHBOUR, VILLAGE
 from sqlalchemy import func, select, update
+from supervision_support import NEIGHBOUR, VILLAGE
 
 from core.testing import make_config_data
 from hostapp.cli import main

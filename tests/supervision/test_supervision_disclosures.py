@@ -7,8 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import NEIGHBOUR, VILLAGE, principal
 from sqlalchemy import func, select
+from supervision_support import NEIGHBOUR, VILLAGE, principal
 
 from core.models import Locality
 from core.testing import add_account, seed_tree

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import STAFF, Desk
 from sqlalchemy import func, select, update
+from supervision_support import STAFF, Desk
 
 from core.models import Account, EventRecord, Locality
 from core.testing import COUNTY, add_account

@@ -7,8 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import VILLAGE
 from sqlalchemy import func, select
+from supervision_support import VILLAGE
 
 from core.models import EventRecord
 from core.workflow import WorkflowError

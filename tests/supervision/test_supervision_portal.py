@@ -8,8 +8,8 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import NEIGHBOUR, VILLAGE, principal
 from sqlalchemy import select
+from supervision_support import NEIGHBOUR, VILLAGE, principal
 
 from core.models import Household, Membership, Organization, Person
 from core.testing import COUNTY, add_person

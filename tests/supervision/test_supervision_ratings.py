@@ -8,8 +8,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-from conftest import NEIGHBOUR, VILLAGE, principal
 from sqlalchemy import func, select
+from supervision_support import NEIGHBOUR, VILLAGE, principal
 
 from core.models import Household, Membership, Organization, Person
 from core.testing import add_person

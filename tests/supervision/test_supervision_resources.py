@@ -8,8 +8,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-from conftest import VILLAGE, principal
 from sqlalchemy import select
+from supervision_support import VILLAGE, principal
 
 from plugins.supervision.models import CollectiveResource, LockedRecordError, RentDue, RentPayment
 from plugins.supervision.services import SupervisionError, resources

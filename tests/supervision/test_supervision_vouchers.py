@@ -8,8 +8,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-from conftest import VILLAGE
 from sqlalchemy import func, select
+from supervision_support import VILLAGE
 
 from core.models import AuditEntry, EventRecord
 from core.workflow import WorkflowError
@@ -117,7 +117,7 @@ def test_the_maker_of_a_voucher_cannot_audit_it(county, desk, cash):
 def test_the_auditor_cannot_book_what_they_audited_nor_the_maker_book_their_own(
     make_runtime,
 ):
-    from conftest import Desk
+    from supervision_support import Desk
 
     runtime = make_runtime(["supervision"])
     from core.testing import add_account, seed_tree
@@ -409,7 +409,7 @@ def test_booking_numbers_vouchers_in_order_per_account(county, desk, cash):
 
 def _race(runtime, usernames, work):
     """Run ``work(session, actor)`` for each username at the same moment in its own thread."""
-    from conftest import principal
+    from supervision_support import principal
 
     barrier = threading.Barrier(len(usernames))
     outcomes: list[object] = [None] * len(usernames)
