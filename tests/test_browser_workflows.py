@@ -1,0 +1,251 @@
+"""Each practice's everyday workflow carried through the admin in a real headless Chromium, by the
+accounts that would do it, then the result read on a phone at the village's portal page.
+
+Every change of state is a click on an admin page; only the passing of time (a public notice
+running out) is simulated by moving the record's dates back in the database between two clicks.
+Every admin page a test visits is checked for English interface words, and each test ends by
+asserting both the database and what the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from browser_support import (  # noqa: F401 - chromium is a fixture
+    PHONE,
+    PageLog,
+    chromium,
+    flash_messages,
+    horizontal_overflow,
+    log_in,
+    log_out,
+    pick_ajax,
+    served,
+)
+from playwright.sync_api import Browser, Page
+from sqlalchemy import select, update
+
+from core.models import Household, Organization, Person, Tag
+from core.runtime import Runtime
+from core.testing import COUNTY, add_account, add_person, seed_tree
+
+TOWN = "500243001000"  # 汉葭街道
+VILLAGE = "500243001001"  # 城南社区
+NEIGHBOUR = "500243001002"  # 长滩村
+ID_NUMBER = re.compile(r"\d{17}[\dX]")
+
+
+# --- the site -----------------------------------------------------------------------------------
+
+
+def seed_county(session: Any) -> dict[str, int]:
+    """The locality tree, two households in 城南社区 and one in 长滩村; ids of residents by name."""
+    seed_tree(session)
+    add_account(session, "county", COUNTY[0], ["county_admin"])
+    people: dict[str, int] = {}
+    sequence = 10
+    for number, code, members in [
+        ("H001", VILLAGE, [("张建国", "户主", 1968), ("李秀英", "配偶", 1970)]),
+        ("H002", VILLAGE, [("王五", "户主", 1975), ("赵六", "配偶", 1977)]),
+        ("H003", NEIGHBOUR, [("孙七", "户主", 1980)]),
+    ]:
+        household = Household(number=number, locality_code=code)
+        session.add(household)
+        session.flush()
+        for name, relation, year in members:
+            sequence += 1
+            person = add_person(session, name, code, sequence, dt.date(year, 5, 1))
+            person.household_id = household.id
+            person.relation = relation
+            people[name] = person.id
+    session.flush()
+    return people
+
+
+class Site:
+    """A served deployment: its runtime, base URL, residents by name and the pages visited."""
+
+    def __init__(self, runtime: Runtime, url: str, people: dict[str, int]) -> None:
+        self.runtime = runtime
+        self.url = url
+        self.people = people
+        self.pages = PageLog()
+
+    def open(self, page: Page, path: str) -> str:
+        """Go to an admin page and return its visible text, checked to be in Chinese."""
+        page.goto(f"{self.url}{path}")
+        return self.pages.check(page)
+
+    def shown(self, page: Page) -> str:
+        """The visible text of the page the last click led to, checked to be in Chinese."""
+        return self.pages.check(page)
+
+    def as_(self, page: Page, username: str) -> None:
+        """Log out whoever is logged in and log in as ``username``."""
+        log_out(page, self.url)
+        log_in(page, self.url, username)
+        self.pages.check(page)
+
+    def portal_on_phone(self, browser: Browser, code: str) -> str:
+        """The locality's portal page at phone size: fits the screen, shows no identity number."""
+        context = browser.new_context(viewport=PHONE, is_mobile=True)
+        try:
+            page = context.new_page()
+            page.goto(f"{self.url}/l/{code}")
+            text = page.inner_text("body")
+            assert horizontal_overflow(page) <= 0, f"/l/{code} is wider than a phone"
+            assert not ID_NUMBER.search(text), "an identity number leaked onto the portal"
+            return text
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def make_site(make_runtime) -> Iterator[Callable[..., Site]]:
+    """``make_site(plugins, settings, seed)``: a seeded deployment served on a free port."""
+    stack: list[Any] = []
+
+    def make(
+        plugins: list[str],
+        settings: dict[str, Any] | None = None,
+        seed: Callable[[Any, dict[str, int]], None] | None = None,
+    ) -> Site:
+        runtime = make_runtime(plugins, settings=settings)
+        with runtime.db.transaction(actor="system:test", channel="cli") as session:
+            people = seed_county(session)
+            if seed is not None:
+                seed(session, people)
+        server = served(runtime)
+        url = server.__enter__()
+        stack.append(server)
+        return Site(runtime, url, people)
+
+    yield make
+    for server in reversed(stack):
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:  # noqa: F811 - chromium is a fixture
+    """A fresh desktop browser window for the office staff."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def pick(page: Page, field_id: str, label: str) -> None:
+    """Choose the option labelled ``label`` in a (select2-styled) drop-down, as staff do."""
+    page.click(f"#s2id_{field_id}")
+    page.locator("#select2-drop .select2-result-label", has_text=label).first.click()
+
+
+def fill_date(page: Page, field_id: str, day: dt.date) -> None:
+    """Type a date into a date-picker field and close the picker."""
+    page.fill(f"#{field_id}", day.isoformat())
+    page.keyboard.press("Escape")
+
+
+def click_and_wait(page: Page, selector: str) -> None:
+    """Click a submit button and wait for the page the form leads to."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def workflow_button(page: Page, label: str) -> None:
+    """Click the workflow action ``label`` on a details page."""
+    click_and_wait(page, f"form button.btn-primary:text-is('{label}')")
+
+
+def workflow_buttons(page: Page) -> list[str]:
+    """Labels of the workflow actions offered on a details page."""
+    return [t.strip() for t in page.locator("form button.btn-primary").all_inner_texts()]
+
+
+# --- 积分制: a claim through public notice to posting ---------------------------------------------
+
+
+def test_a_points_claim_goes_through_review_and_public_notice_to_the_ledger(make_site, page):
+    from plugins.points.models import PointsAccount, PointsClaim
+
+    def seed(session: Any, people: dict[str, int]) -> None:
+        add_account(session, "village", VILLAGE, ["village_admin"])
+        add_account(session, "town", TOWN, ["town_admin"])
+
+    site = make_site(
+        ["points"], {"points": {"resident_holder": "person", "notice_days": 5}}, seed
+    )
+    today = dt.date.today()
+
+    # The village's clerk reports two residents' volunteering.
+    log_in(page, site.url, "village")
+    site.open(page, "/admin/points_pointsclaim/new/")
+    page.fill("#rule_code", "ZY01")
+    pick(page, "locality", "城南社区")
+    page.fill("#activity", "重阳节敬老志愿服务")
+    fill_date(page, "occurred_on", today - dt.timedelta(days=2))
+    page.fill("#evidence", "活动照片三张")
+    pick_ajax(page, "persons", "张", "张建国")
+    pick_ajax(page, "persons", "李", "李秀英")
+    click_and_wait(page, "input[type=submit][value='保存']")
+    listing = site.shown(page)
+    assert "重阳节敬老志愿服务" in listing and "待审核" in listing
+    with site.runtime.db.new_session() as session:
+        claim = session.scalars(select(PointsClaim)).one()
+        claim_id = claim.id
+        assert claim.submitted_by == "account:village"
+    details = f"/admin/points_pointsclaim/details/?id={claim_id}"
+    site.open(page, details)
+    assert workflow_buttons(page) == []  # a village does not review its own claims
+
+    # The town reviews it and sends it to public notice.
+    site.as_(page, "town")
+    text = site.open(page, details)
+    assert "当前状态：待审核" in text and "张建国、李秀英" in text
+    workflow_button(page, "审核通过（进入公示）")
+    text = site.shown(page)
+    assert "当前状态：公示中" in text
+    assert f"{today} 至 {today + dt.timedelta(days=4)}" in text
+
+    # Residents read the notice on their phones: names masked.
+    portal = site.portal_on_phone(page.context.browser, VILLAGE)
+    assert "积分公示" in portal and "张*" in portal and "张建国" not in portal
+
+    # Five days later nobody has objected: the notice is over.
+    with site.runtime.db.transaction(actor="system:test", channel="cli") as session:
+        session.execute(
+            update(PointsClaim)
+            .where(PointsClaim.id == claim_id)
+            .values(
+                notice_starts_on=today - dt.timedelta(days=6),
+                notice_ends_on=today - dt.timedelta(days=1),
+            )
+        )
+    text = site.open(page, details)
+    workflow_button(page, "公示期满入账")
+    text = site.shown(page)
+    assert "当前状态：已入账" in text and "入账转账" in text
+
+    with site.runtime.db.new_session() as session:
+        claim = session.get(PointsClaim, claim_id)
+        assert (claim.state, claim.reviewed_by) == ("posted", "account:town")
+        balances = dict(
+            session.execute(
+                select(PointsAccount.person_id, PointsAccount.balance).where(
+                    PointsAccount.kind == "holder"
+                )
+            ).all()
+        )
+    assert balances == {site.people["张建国"]: 3, site.people["李秀英"]: 3}
+
+    text = site.open(page, "/admin/points_pointsaccount/")
+    assert "张建国" in text and "李秀英" in text
+    portal = site.portal_on_phone(page.context.browser, VILLAGE)
+    assert "积分排行" in portal and "张*" in portal and "积分公示" not in portal
+    assert len(site.pages.visited) >= 6
