@@ -21,13 +21,23 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
+from stdnum.cn import ric
 
-from core.events import PersonRegistered, emit
-from core.identity import IdentityError, mask_id_number, normalize_id_number, normalize_phone
+from core import audit
+from core.db import utcnow
+from core.events import DomainEvent, PersonRegistered, emit
+from core.identity import (
+    IdentityError,
+    birth_date_of,
+    mask_id_number,
+    normalize_id_number,
+    normalize_phone,
+    sex_of,
+)
 from core.localities import (
     LEVEL_LABELS,
     PREFIX_LENGTH,
@@ -39,6 +49,7 @@ from core.localities import (
     validate_code,
 )
 from core.models import Household, Locality, Person, Tag
+from core.models.person import person_tags
 
 MAX_LISTED_ERRORS = 200
 """How many errors the message of :class:`ImportFailed` lists; ``errors`` always holds all."""
@@ -365,7 +376,45 @@ class _PersonPlan:
     note: str | None
 
 
-def _person_plan(row: _Row, scope_code: str, problems: _Problems) -> _PersonPlan:
+class _IdentityChecker:
+    """:func:`~core.identity.normalize_id_number` with its costly checks done once per prefix.
+
+    The full check's expensive parts (the area code in the division list, the birth date) depend
+    only on characters 1–6 and 7–14. Once a number passed the full check, another number whose
+    area and birth date were already accepted needs only the per-number checks (18 characters,
+    digits, the check digit); anything else goes through the full check, which also words the
+    error. The outcome is exactly the full check's, about twenty times faster on a city's file.
+    """
+
+    def __init__(self) -> None:
+        self.areas: set[str] = set()
+        self.births: dict[str, dt.date] = {}
+
+    def normalize(self, value: str) -> str:
+        """The canonical number, or :class:`~core.identity.IdentityError` as the full check."""
+        raw = value.upper()
+        if (
+            len(raw) == 18
+            and raw[:6] in self.areas
+            and raw[6:14] in self.births
+            and raw[:17].isdigit()
+            and (raw[17].isdigit() or raw[17] == "X")
+            and ric.calc_check_digit(raw) == raw[17]
+        ):
+            return raw
+        number = normalize_id_number(value)
+        self.areas.add(number[:6])
+        self.births[number[6:14]] = birth_date_of(number)
+        return number
+
+    def birth_date(self, number: str) -> dt.date:
+        """The birth date of a number this checker accepted."""
+        return self.births[number[6:14]]
+
+
+def _person_plan(
+    row: _Row, scope_code: str, problems: _Problems, identity: _IdentityChecker
+) -> _PersonPlan:
     """Checks of one row that need no database; invalid fields come back as ``None``."""
     col = _PERSON_COLUMN
     name = _text(row, col["name"], problems)
@@ -373,7 +422,7 @@ def _person_plan(row: _Row, scope_code: str, problems: _Problems) -> _PersonPlan
     id_number = _text(row, col["id_number"], problems)
     if id_number:
         try:
-            id_number = normalize_id_number(id_number)
+            id_number = identity.normalize(id_number)
         except IdentityError as exc:
             problems.add(row.line, str(exc), col["id_number"])
             id_number = None
@@ -420,26 +469,40 @@ def _person_plan(row: _Row, scope_code: str, problems: _Problems) -> _PersonPlan
     )
 
 
-def import_persons(
-    session: Session, path: str | Path, *, scope_code: str, dry_run: bool = False
-) -> ImportReport:
-    """Import residents from ``path`` into localities at or under ``scope_code``, all or none.
+@dataclasses.dataclass
+class _ValidPersons:
+    """A residents file that passed every check, with what its rows refer to."""
 
-    Each row must name a village or group (行政区划代码) that exists and lies within
-    ``scope_code``, carry a valid identity number not already registered nor repeated in the
-    file, and a valid phone number if any. Households (户号) are created on first use with the
-    row's locality; an existing household must belong to the same locality. Tags are created if
-    missing. Raises :class:`ImportFailed` listing every problem, having added nothing to
-    ``session``. On success the rows are added and flushed (the caller commits) and a
-    :class:`~core.events.PersonRegistered` event is emitted per resident; with ``dry_run`` nothing
-    is written and the report tells what would have been.
-    """
+    plans: list[_PersonPlan]
+    tags: dict[str, Tag]  # existing tags by name
+    households: dict[str, Household]  # existing households by number
+    new_tag_names: list[str]
+    new_households: dict[str, tuple[int, str]]  # number -> (first line, locality code)
+    identity: _IdentityChecker
+
+    def report(self, dry_run: bool) -> ImportReport:
+        """The report of importing these rows."""
+        total = len(self.plans)
+        return ImportReport(
+            kind="persons",
+            total_rows=total,
+            created=total,
+            households_created=len(self.new_households),
+            tags_created=len(self.new_tag_names),
+            dry_run=dry_run,
+        )
+
+
+def _validate_persons(session: Session, path: str | Path, scope_code: str) -> _ValidPersons:
+    """Read and check every row of a residents file; raise :class:`ImportFailed` on any problem."""
     scope_code = validate_code(scope_code)
     table = _read_table(Path(path))
     mapping = _map_header(table, PERSON_COLUMNS)
     problems = _Problems(PERSON_COLUMNS)
     col = _PERSON_COLUMN
-    plans = [_person_plan(row, scope_code, problems) for row in _rows(table, mapping, problems)]
+    identity = _IdentityChecker()
+    rows = _rows(table, mapping, problems)
+    plans = [_person_plan(row, scope_code, problems, identity) for row in rows]
 
     # A few queries for everything the rows refer to, instead of one per row.
     ids = sorted({p.id_number for p in plans if p.id_number})
@@ -467,16 +530,16 @@ def import_persons(
     new_households: dict[str, tuple[int, str]] = {}  # number -> (first line, locality code)
     for plan in plans:
         if plan.id_number:
-            masked = mask_id_number(plan.id_number)
             if plan.id_number in first_line:
                 problems.add(
                     plan.line,
-                    f"与第 {first_line[plan.id_number]} 行重复：{masked}",
+                    f"与第 {first_line[plan.id_number]} 行重复：{mask_id_number(plan.id_number)}",
                     col["id_number"],
                 )
             else:
                 first_line[plan.id_number] = plan.line
                 if plan.id_number in registered:
+                    masked = mask_id_number(plan.id_number)
                     problems.add(plan.line, f"该身份证号已经登记过：{masked}", col["id_number"])
         code = plan.locality_code
         if code:
@@ -518,22 +581,41 @@ def import_persons(
         valid = sum(1 for plan in plans if plan.line not in problems.bad_lines)
         raise ImportFailed(problems.messages(), valid, total)
 
-    new_tag_names = [name for name in tag_names if name not in tags]
-    report = ImportReport(
-        kind="persons",
-        total_rows=total,
-        created=total,
-        households_created=len(new_households),
-        tags_created=len(new_tag_names),
-        dry_run=dry_run,
+    return _ValidPersons(
+        plans=plans,
+        tags=tags,
+        households=households,
+        new_tag_names=[name for name in tag_names if name not in tags],
+        new_households=new_households,
+        identity=identity,
     )
+
+
+def import_persons(
+    session: Session, path: str | Path, *, scope_code: str, dry_run: bool = False
+) -> ImportReport:
+    """Import residents from ``path`` into localities at or under ``scope_code``, all or none.
+
+    Each row must name a village or group (行政区划代码) that exists and lies within
+    ``scope_code``, carry a valid identity number not already registered nor repeated in the
+    file, and a valid phone number if any. Households (户号) are created on first use with the
+    row's locality; an existing household must belong to the same locality. Tags are created if
+    missing. Raises :class:`ImportFailed` listing every problem, having added nothing to
+    ``session``. On success the rows are added and flushed (the caller commits) and a
+    :class:`~core.events.PersonRegistered` event is emitted per resident; with ``dry_run`` nothing
+    is written and the report tells what would have been.
+    """
+    valid = _validate_persons(session, path, validate_code(scope_code))
+    report = valid.report(dry_run)
     if dry_run:
         return report
+    plans, tags, households = valid.plans, valid.tags, valid.households
+    total = len(plans)
 
-    for name in new_tag_names:
+    for name in valid.new_tag_names:
         tags[name] = Tag(name=name)
         session.add(tags[name])
-    for number, (_line, code) in new_households.items():
+    for number, (_line, code) in valid.new_households.items():
         households[number] = Household(number=number, locality_code=code)
         session.add(households[number])
     session.flush()
@@ -557,6 +639,158 @@ def import_persons(
         session.flush()
         for person in batch:
             emit(session, PersonRegistered(locality_code=person.locality_code, person_id=person.id))
+    return report
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonsImported(DomainEvent):
+    """A batch of residents was registered by :func:`bulk_import_persons` (one event per batch,
+    instead of one :class:`~core.events.PersonRegistered` per resident). ``locality_code`` is the
+    import's scope; ``person_ids`` are the new residents of the batch, in file order."""
+
+    name: ClassVar[str] = "core.persons_imported"
+    person_ids: tuple[int, ...]
+
+
+BULK_BATCH_SIZE = 20_000
+"""Rows per statement, audit entry and :class:`PersonsImported` event of a bulk import."""
+
+_BULK_PERSON_COLUMNS = (
+    "id",
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "phone",
+    "household_id",
+    "relation",
+    "note",
+    "locality_code",
+    "created_at",
+    "tags",
+)
+"""What a bulk audit entry's digest covers for each resident, in this order."""
+
+
+def _person_row(
+    plan: _PersonPlan,
+    household_ids: dict[str, int],
+    birth_date: Callable[[str], dt.date],
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The ``core_person`` row of a checked plan (sex and birth date from the identity number)."""
+    number = plan.id_number or ""  # never blank once checked
+    return {
+        "name": plan.name,
+        "id_number": number,
+        "sex": sex_of(number),
+        "birth_date": birth_date(number),
+        "phone": plan.phone,
+        "household_id": household_ids[plan.household] if plan.household else None,
+        "relation": plan.relation,
+        "note": plan.note,
+        "locality_code": plan.locality_code,
+        "created_at": now,
+    }
+
+
+def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` with one executemany statement; their new ids, in the rows' order."""
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, rows).scalars())
+
+
+def bulk_import_persons(
+    session: Session,
+    path: str | Path,
+    *,
+    scope_code: str,
+    dry_run: bool = False,
+    batch_size: int = BULK_BATCH_SIZE,
+) -> ImportReport:
+    """Import residents like :func:`import_persons`, but with bulk statements, for city-sized files.
+
+    The same checks and the same all-or-nothing rule, with every problem listed by line and
+    column. Rows are then written with executemany statements of ``batch_size`` rows through
+    SQLAlchemy Core instead of one ORM object each. Two things differ, by design:
+
+    * the audit log gets one entry per batch (action ``bulk``) instead of one per row: it names
+      the table, the new ids and the SHA-256 of the rows as written
+      (:func:`core.audit.bulk_digest` over :data:`_BULK_PERSON_COLUMNS`), in the same hash chain,
+      so ``gongzhi audit verify`` checks it like any other; new households get their own entries;
+    * plugins receive one :class:`PersonsImported` event per batch, not one
+      :class:`~core.events.PersonRegistered` per resident. A plugin that reacts to each new
+      resident handles both.
+
+    The caller commits, as with :func:`import_persons`.
+    """
+    scope_code = validate_code(scope_code)
+    valid = _validate_persons(session, path, scope_code)
+    report = valid.report(dry_run)
+    if dry_run:
+        return report
+    plans, tags = valid.plans, valid.tags
+    session.flush()  # pending ORM work first, so the chain stays in write order
+
+    for name in valid.new_tag_names:
+        tags[name] = Tag(name=name)
+        session.add(tags[name])
+    session.flush()  # few tags: audited row by row
+    tag_ids = {name: tag.id for name, tag in tags.items()}
+
+    household_ids = {number: h.id for number, h in valid.households.items()}
+    now = utcnow()
+    new_households = list(valid.new_households.items())
+    household_columns = ("id", "number", "locality_code", "created_at")
+    for start in range(0, len(new_households), batch_size):
+        chunk = new_households[start : start + batch_size]
+        rows = [
+            {"number": number, "locality_code": code, "created_at": now}
+            for number, (_line, code) in chunk
+        ]
+        ids = _insert_returning_ids(session, Household.__table__, rows)
+        household_ids.update(zip((number for number, _ in chunk), ids, strict=True))
+        digest = audit.bulk_digest(
+            household_columns,
+            ((i, r["number"], r["locality_code"], now) for i, r in zip(ids, rows, strict=True)),
+        )
+        audit.record_bulk(
+            session,
+            table_name="core_household",
+            record_ids=ids,
+            columns=household_columns,
+            digest=digest,
+        )
+
+    birth_date = valid.identity.birth_date
+    person_table = Person.__table__
+    for start in range(0, len(plans), batch_size):
+        chunk = plans[start : start + batch_size]
+        rows = [_person_row(plan, household_ids, birth_date, now) for plan in chunk]
+        ids = _insert_returning_ids(session, person_table, rows)
+        links = [
+            {"person_id": person_id, "tag_id": tag_ids[name]}
+            for person_id, plan in zip(ids, chunk, strict=True)
+            for name in plan.tags
+        ]
+        if links:
+            session.connection().execute(insert(person_tags), links)
+        digest = audit.bulk_digest(
+            _BULK_PERSON_COLUMNS,
+            (
+                (person_id, *(row[key] for key in _BULK_PERSON_COLUMNS[1:-1]), plan.tags)
+                for person_id, row, plan in zip(ids, rows, chunk, strict=True)
+            ),
+        )
+        audit.record_bulk(
+            session,
+            table_name="core_person",
+            record_ids=ids,
+            columns=_BULK_PERSON_COLUMNS,
+            digest=digest,
+        )
+        emit(session, PersonsImported(locality_code=scope_code, person_ids=tuple(ids)))
+    session.flush()
     return report
 
 
