@@ -158,14 +158,17 @@ def click_and_wait(page: Page, selector: str) -> None:
         page.click(selector)
 
 
+WORKFLOW_CARD = ".card:has(h5:has-text('流程操作'))"
+
+
 def workflow_button(page: Page, label: str) -> None:
     """Click the workflow action ``label`` on a details page."""
-    click_and_wait(page, f"form button.btn-primary:text-is('{label}')")
+    click_and_wait(page, f"{WORKFLOW_CARD} form button:text-is('{label}')")
 
 
 def workflow_buttons(page: Page) -> list[str]:
     """Labels of the workflow actions offered on a details page."""
-    return [t.strip() for t in page.locator("form button.btn-primary").all_inner_texts()]
+    return [t.strip() for t in page.locator(f"{WORKFLOW_CARD} form button").all_inner_texts()]
 
 
 # --- 积分制: a claim through public notice to posting ---------------------------------------------
@@ -178,9 +181,7 @@ def test_a_points_claim_goes_through_review_and_public_notice_to_the_ledger(make
         add_account(session, "village", VILLAGE, ["village_admin"])
         add_account(session, "town", TOWN, ["town_admin"])
 
-    site = make_site(
-        ["points"], {"points": {"resident_holder": "person", "notice_days": 5}}, seed
-    )
+    site = make_site(["points"], {"points": {"resident_holder": "person", "notice_days": 5}}, seed)
     today = dt.date.today()
 
     # The village's clerk reports two residents' volunteering.
@@ -249,3 +250,128 @@ def test_a_points_claim_goes_through_review_and_public_notice_to_the_ledger(make
     portal = site.portal_on_phone(page.context.browser, VILLAGE)
     assert "积分排行" in portal and "张*" in portal and "积分公示" not in portal
     assert len(site.pages.visited) >= 6
+
+
+# --- 协商议事: a matter through 三事分流, 办理 and 群众评议 -----------------------------------------
+
+
+def card(page: Page, title: str) -> Any:
+    """The card of a details page whose heading is ``title``."""
+    return page.locator(".card", has=page.locator(f"h5:text-is('{title}')"))
+
+
+def choose(form: Any, name: str, label: str) -> None:
+    """Choose, in the native drop-down ``name`` of ``form``, the option whose text has ``label``."""
+    value = form.locator(f"select[name={name}] option", has_text=label).first.get_attribute("value")
+    form.locator(f"select[name={name}]").select_option(value)
+
+
+def test_a_villagers_matter_is_triaged_handled_rated_and_closed_in_the_admin(make_site, page):
+    from plugins.consultation.models import (
+        ConsultationAssignment,
+        ConsultationMatter,
+        ConsultationRating,
+    )
+
+    def seed(session: Any, people: dict[str, int]) -> None:
+        add_account(session, "village", VILLAGE, ["village_admin"])
+        add_account(session, "town", TOWN, ["town_admin"])
+        session.add_all(
+            [
+                Organization(
+                    name="城南社区居民委员会", kind="residents_committee", locality_code=VILLAGE
+                ),
+                Organization(name="城南社区居民议事会", kind="council", locality_code=VILLAGE),
+                Organization(
+                    name="中共汉葭街道工作委员会", kind="party_branch", locality_code=TOWN
+                ),
+            ]
+        )
+
+    site = make_site(["consultation"], {"consultation": {"evaluation_min_ratings": 3}}, seed)
+
+    # A resident tells the community office that the rubbish is not collected.
+    log_in(page, site.url, "village")
+    site.open(page, "/admin/consultation_matter/new/")
+    page.fill("#title", "垃圾清运不及时")
+    page.fill("#description", "三号楼前的垃圾三天没人清运。")
+    pick(page, "locality", "城南社区")
+    page.select_option("#item_code", "B02")
+    page.select_option("#source", "resident")
+    pick_ajax(page, "reporter", "张", "张建国")
+    click_and_wait(page, "input[type=submit][value='保存']")
+    assert "垃圾清运不及时" in site.shown(page)
+    with site.runtime.db.new_session() as session:
+        matter_id = session.scalars(select(ConsultationMatter.id)).one()
+    details = f"/admin/consultation_matter/details/?id={matter_id}"
+
+    text = site.open(page, details)
+    assert "当前状态：已提交" in text
+    workflow_button(page, "受理")
+    assert "当前状态：已受理" in site.shown(page)
+
+    # 三事分流: the catalogue says 小事, so the community committee leads it.
+    triage = card(page, "三事分流")
+    choose(triage, "triage", "小事")
+    choose(triage, "lead_organization_id", "城南社区居民委员会")
+    with page.expect_navigation():
+        triage.locator("button:text-is('分流')").click()
+    text = site.shown(page)
+    assert "已分流为小事" in " ".join(flash_messages(page))
+    assert "当前状态：已分流" in text
+
+    # 四办: the council deliberates, the sub-district's party committee supervises.
+    for role, organization in (("议办", "城南社区居民议事会"), ("督办", "中共汉葭街道工作委员会")):
+        assign = card(page, "四办分工")
+        choose(assign, "role", role)
+        choose(assign, "organization_id", organization)
+        with page.expect_navigation():
+            assign.locator("button:text-is('安排')").click()
+        site.shown(page)
+    text = site.shown(page)
+    assert "中共汉葭街道工作委员会（乡镇（街道））" in text
+
+    workflow_button(page, "开始办理")
+    assert "当前状态：办理中" in site.shown(page)
+    resolve = card(page, "办结")
+    resolve.locator("textarea[name=resolution]").fill("已与环卫所协调，改为每日清运。")
+    with page.expect_navigation():
+        resolve.locator("button:text-is('办结')").click()
+    assert "当前状态：已办结" in site.shown(page)
+
+    # Three residents judge the result in 群众评议.
+    for name, verdict in (("张建国", "满意"), ("王五", "满意"), ("赵六", "基本满意")):
+        rate = card(page, "录入群众评价")
+        choose(rate, "person_id", name)
+        choose(rate, "verdict", verdict)
+        rate.locator("input[name=comment]").fill("清运及时了")
+        with page.expect_navigation():
+            rate.locator("button:text-is('记录评价')").click()
+        site.shown(page)
+    assert workflow_buttons(page)[-1:] == ["评议通过"]
+    workflow_button(page, "评议通过")
+    assert "当前状态：已评议" in site.shown(page)
+    workflow_button(page, "结案")
+    text = site.shown(page)
+    assert "当前状态：已结案" in text
+
+    with site.runtime.db.new_session() as session:
+        matter = session.get(ConsultationMatter, matter_id)
+        assert (matter.state, matter.triage, matter.handling_level) == (
+            "closed",
+            "minor",
+            "village",
+        )
+        assert matter.resolution == "已与环卫所协调，改为每日清运。"
+        verdicts = session.scalars(
+            select(ConsultationRating.verdict).where(ConsultationRating.matter_id == matter_id)
+        ).all()
+        assert sorted(verdicts) == ["partly", "satisfied", "satisfied"]
+        roles = session.scalars(
+            select(ConsultationAssignment.role).where(ConsultationAssignment.matter_id == matter_id)
+        ).all()
+        assert sorted(roles) == ["deliberate", "lead", "supervise"]
+
+    portal = site.portal_on_phone(page.context.browser, VILLAGE)
+    assert "垃圾清运不及时" in portal and "已与环卫所协调，改为每日清运。" in portal
+    assert "张建国" not in portal
