@@ -375,3 +375,104 @@ def test_a_villagers_matter_is_triaged_handled_rated_and_closed_in_the_admin(mak
     portal = site.portal_on_phone(page.context.browser, VILLAGE)
     assert "垃圾清运不及时" in portal and "已与环卫所协调，改为每日清运。" in portal
     assert "张建国" not in portal
+
+
+# --- 村务监督: a voucher from draft through audit to booking ----------------------------------------
+
+
+def test_a_voucher_is_made_audited_and_booked_by_three_different_people(make_site, page):
+    from plugins.supervision.models import Disclosure, FundAccount, FundPeriod, Voucher
+
+    def seed(session: Any, people: dict[str, int]) -> None:
+        add_account(session, "clerk", VILLAGE, ["village_admin"])  # 村报账员
+        add_account(session, "supervisor", VILLAGE, ["village_admin"])  # 村务监督委员会
+        add_account(session, "accountant", TOWN, ["town_admin"])  # 乡镇委托代理会计
+        session.add(
+            FundAccount(
+                locality_code=VILLAGE,
+                code="102",
+                name="银行存款-农商行",
+                opening_balance=Decimal("10000.00"),
+                opened_on=dt.date(2025, 1, 1),
+            )
+        )
+
+    site = make_site(["supervision"], None, seed)
+    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+
+    # The clerk makes a payment voucher with two lines.
+    log_in(page, site.url, "clerk")
+    site.open(page, "/admin/supervision_voucher/new/")
+    pick_ajax(page, "account", "银行", "银行存款-农商行")
+    pick(page, "kind", "支出凭证")
+    fill_date(page, "voucher_date", last_month.replace(day=5))
+    page.fill("#summary", "购买村部办公用品")
+    for index, (subject, amount) in enumerate((("管理费用", "120.50"), ("管理费用", "30.00"))):
+        page.click("#lines-button")
+        page.fill(f"#lines-{index}-subject", subject)
+        page.fill(f"#lines-{index}-summary", "办公用品")
+        page.fill(f"#lines-{index}-amount", amount)
+    click_and_wait(page, "input[type=submit][value='保存']")
+    assert "购买村部办公用品" in site.shown(page)
+    with site.runtime.db.new_session() as session:
+        voucher_id = session.scalars(select(Voucher.id)).one()
+    details = f"/admin/supervision_voucher/details/?id={voucher_id}"
+    text = site.open(page, details)
+    assert "当前状态：草稿" in text and "150.50" in text
+    workflow_button(page, "提交审核")
+    assert "当前状态：待审核" in site.shown(page)
+    assert workflow_buttons(page) == []  # the maker never audits
+
+    # A member of the village's supervision committee audits it.
+    site.as_(page, "supervisor")
+    site.open(page, details)
+    assert {"审核通过", "退回修改"} <= set(workflow_buttons(page))
+    workflow_button(page, "审核通过")
+    assert "当前状态：已审核" in site.shown(page)
+    assert "记账" not in workflow_buttons(page)  # nor does the auditor book
+
+    # The township's agent accountant books it.
+    site.as_(page, "accountant")
+    site.open(page, details)
+    workflow_button(page, "记账")
+    text = site.shown(page)
+    assert "当前状态：已记账" in text
+
+    with site.runtime.db.new_session() as session:
+        voucher = session.get(Voucher, voucher_id)
+        assert (voucher.state, voucher.amount) == ("booked", Decimal("150.50"))
+        assert (voucher.made_by, voucher.audited_by, voucher.booked_by) == (
+            "account:clerk",
+            "account:supervisor",
+            "account:accountant",
+        )
+        account = session.scalars(select(FundAccount)).one()
+        assert account.balance == Decimal("9849.50")
+        period = session.scalars(select(FundPeriod)).one()
+        assert (period.payments, period.vouchers) == (Decimal("150.50"), 1)
+
+    # The books of the month are closed (the voucher was booked a month ago, say): the clerk
+    # publishes the month's accounts and villagers read them on their phones.
+    booked_in = f"{last_month:%Y-%m}"
+    with site.runtime.db.transaction(actor="system:test", channel="cli") as session:
+        session.execute(
+            update(Voucher)
+            .where(Voucher.id == voucher_id)
+            .values(
+                period=booked_in,
+                booked_at=dt.datetime.combine(last_month, dt.time(2), dt.UTC),
+            )
+        )
+        session.execute(update(FundPeriod).values(period=booked_in))
+    site.as_(page, "clerk")
+    site.open(page, "/admin/supervision_disclosure/financial/")
+    page.select_option("select[name=locality_code]", VILLAGE)
+    page.fill("input[name=period]", booked_in)
+    click_and_wait(page, "button:text-is('生成并发布')")
+    assert "财务公开已生成并发布" in " ".join(flash_messages(page))
+    site.shown(page)
+    with site.runtime.db.new_session() as session:
+        assert session.get(Voucher, voucher_id).state == "disclosed"
+        assert session.scalars(select(Disclosure.source)).all() == ["finance"]
+    portal = site.portal_on_phone(page.context.browser, VILLAGE)
+    assert "村务公开" in portal and "购买村部办公用品" in portal and "9849.50" in portal
