@@ -1,0 +1,1 @@
+"""村规民约 (village compact): an example Gongzhi plugin built on the consultation plugin."""
