@@ -476,3 +476,136 @@ def test_a_voucher_is_made_audited_and_booked_by_three_different_people(make_sit
         assert session.scalars(select(Disclosure.source)).all() == ["finance"]
     portal = site.portal_on_phone(page.context.browser, VILLAGE)
     assert "村务公开" in portal and "购买村部办公用品" in portal and "9849.50" in portal
+
+
+# --- 社会救助: an application through verification and public notice to enrolment ----------------
+
+PDF = b"%PDF-1.4\n% scanned authorisation signed by the applicant\n"
+
+
+def test_an_assistance_application_goes_through_verification_and_notice_to_enrolment(
+    make_site, page, tmp_path
+):
+    from plugins.assistance.models import (
+        AssistanceApplication,
+        AssistanceEnrolment,
+        AssistanceNotice,
+        AssistanceStandard,
+        AssistanceTask,
+    )
+
+    def seed(session: Any, people: dict[str, int]) -> None:
+        add_account(session, "town", TOWN, ["town_admin"])  # 便民服务中心 window and caseworker
+        add_account(session, "town2", TOWN, ["town_admin"])  # who decides
+        session.add(
+            AssistanceStandard(
+                programme="minimum_living",
+                locality_code=COUNTY[0],
+                effective_from=dt.date(2025, 1, 1),
+                monthly_standard=Decimal("800"),
+            )
+        )
+
+    # The county checks income, pensions and deposits for 低保 (its own list of checks).
+    checks = {"minimum_living": ["income", "pension", "deposit"]}
+    site = make_site(["assistance"], {"assistance": {"checks": checks}}, seed)
+    today = dt.date.today()
+    with site.runtime.db.new_session() as session:
+        applicant = session.get(Person, site.people["张建国"])
+        id_number = applicant.id_number
+
+    # 一门受理: the applicant brings an identity card to the sub-district's window.
+    log_in(page, site.url, "town")
+    site.open(page, "/admin/assistance_application/intake/")
+    page.fill("#id_number", id_number)
+    page.select_option("#programme", "minimum_living")
+    page.select_option("#channel", "window")
+    page.select_option("#category", "stable")
+    page.fill("#statement", "户主务工受伤，家庭收入骤减")
+    page.fill("#payee_bank", "重庆农村商业银行")
+    page.fill("#payee_account", "6217000011112222")
+    click_and_wait(page, "button:text-is('受理')")
+    text = site.shown(page)
+    assert "已受理：城乡低保申请" in " ".join(flash_messages(page))
+    assert id_number not in page.url and id_number not in text
+    with site.runtime.db.new_session() as session:
+        application_id = session.scalars(select(AssistanceApplication.id)).one()
+    details = f"/admin/assistance_application/details/?id={application_id}"
+
+    # 授权书: the signed authorisation is scanned and filed.
+    site.open(page, f"/admin/assistance_application/consent/?id={application_id}")
+    page.select_option("#signer_relation", label="本人")
+    scan = tmp_path / "授权书.pdf"
+    scan.write_bytes(PDF)
+    page.set_input_files("input[type=file]", str(scan))
+    click_and_wait(page, "button:text-is('上传')")
+    assert "授权书已上传" in " ".join(flash_messages(page))
+    site.shown(page)
+    workflow_button(page, "发起核对")
+    assert "当前状态：核对中" in site.shown(page)
+
+    # 核对: each department's answer is entered on its task.
+    figures = {"income": "900", "pension": "300", "deposit": "0"}
+    with site.runtime.db.new_session() as session:
+        tasks = session.execute(select(AssistanceTask.id, AssistanceTask.check)).all()
+    assert sorted(check for _, check in tasks) == sorted(figures)
+    for task_id, check in tasks:
+        site.open(page, f"/admin/assistance_task/edit/?id={task_id}")
+        page.fill("#amount", figures[check])
+        page.fill("#evidence", "部门书面回复")
+        click_and_wait(page, "input[type=submit][value='保存']")
+        site.shown(page)
+        site.open(page, f"/admin/assistance_task/details/?id={task_id}")
+        workflow_button(page, "录入核对结果")
+        assert "当前状态：已完成" in site.shown(page)
+
+    # 评估 and 公示.
+    site.open(page, details)
+    workflow_button(page, "评估")
+    text = site.shown(page)
+    assert "当前状态：已评估" in text and "评估计算过程" in text
+    workflow_button(page, "发布公示")
+    text = site.shown(page)
+    assert "当前状态：公示中" in text
+    portal = site.portal_on_phone(page.context.browser, VILLAGE)
+    assert "张**" in portal and "张建国" not in portal
+
+    # Seven days pass without objection. The window that accepted the case cannot decide it.
+    with site.runtime.db.transaction(actor="system:test", channel="cli") as session:
+        session.execute(
+            update(AssistanceNotice)
+            .where(AssistanceNotice.application_id == application_id)
+            .values(
+                starts_on=today - dt.timedelta(days=8),
+                ends_on=today - dt.timedelta(days=1),
+            )
+        )
+    site.open(page, details)
+    assert "批准" not in workflow_buttons(page)
+
+    # 审批 by another member of staff, with a reason.
+    site.as_(page, "town2")
+    site.open(page, details)
+    approve = page.locator(f"{WORKFLOW_CARD} form", has=page.locator("button:text-is('批准')"))
+    approve.locator("input[name=reason]").fill("公示期满无异议，符合低保条件")
+    with page.expect_navigation():
+        approve.locator("button").click()
+    text = site.shown(page)
+    assert "当前状态：已批准" in text
+
+    with site.runtime.db.new_session() as session:
+        application = session.get(AssistanceApplication, application_id)
+        assert (application.state, application.accepted_by) == ("approved", "account:town")
+        enrolment = session.scalars(select(AssistanceEnrolment)).one()
+        assert (enrolment.state, enrolment.person_id, enrolment.persons) == (
+            "active",
+            site.people["张建国"],
+            2,
+        )
+        assert enrolment.monthly_amount == Decimal("400.00")  # (800 − 1,200 ÷ 2) × 2
+        assert enrolment.start_on == today.replace(day=1)
+
+    text = site.open(page, "/admin/assistance_enrolment/")
+    assert "张建国" in text and "享受中" in text
+    portal = site.portal_on_phone(page.context.browser, VILLAGE)
+    assert "救助对象公示" in portal and "张**" in portal and "400" in portal
