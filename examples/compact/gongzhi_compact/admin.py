@@ -154,6 +154,7 @@ def _version_view(admin: Any) -> type:
         ]
         column_labels = VERSION_LABELS
         column_filters = ["state"]
+        column_choices = {"state": list(VERSION_WORKFLOW.states.items())}
         column_searchable_list = ["title"]
         column_default_sort = ("id", True)
         column_formatters = {

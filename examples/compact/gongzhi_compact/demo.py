@@ -87,7 +87,7 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
             .where(Locality.scope_clause(root.code), Locality.level == "village")
             .order_by(Locality.code)
         )
-        if len(people[v.code]) >= 5
+        if people[v.code]
     ][:VILLAGES]
     now = utcnow().replace(microsecond=0)
     for index, village in enumerate(villages):

@@ -1,9 +1,9 @@
-"""Helpers of the compact tests: a small county with residents and accounts at every level, and
-the steps of a compact's life told in the practice's words. (Imported by name: ``conftest`` is
+"""Helpers of the compact tests: residents to attend the meetings, and the steps of a compact's
+life told in the practice's words. (Imported by name: ``conftest`` is
 ambiguous in a suite of many folders.)
 
-Places (from :mod:`core.testing`): 城南社区 (VILLAGE) and 长滩村 (NEIGHBOUR) under 汉葭街道
-(TOWN).
+Places and accounts are :mod:`core.testing`'s: 城南社区 (``VILLAGE``, account ``village``) and
+长滩村 (``NEIGHBOUR``, account ``neighbour``) under 汉葭街道 (``TOWN``, account ``town``).
 """
 
 from __future__ import annotations
@@ -13,17 +13,12 @@ import types
 
 from gongzhi_compact import adoption, drafting
 from gongzhi_compact.models import CompactVersion
-from sqlalchemy import select
 
 from core.db import utcnow
-from core.models import Account
-from core.testing import COUNTY, add_account, add_person, seed_tree
+from core.testing import NEIGHBOUR, VILLAGE, add_person, principal
 from plugins.consultation import deliberations
 from plugins.consultation.models import ConsultationDeliberation
 
-VILLAGE = "500243001001"
-NEIGHBOUR = "500243001002"
-TOWN = "500243001000"
 WORKFLOW = CompactVersion.__workflow__
 MEETING = ConsultationDeliberation.__workflow__
 
@@ -34,19 +29,8 @@ LAWFUL_ARTICLES = [
 ]
 
 
-def principal(runtime, session, username: str):
-    """The acting principal of account ``username``."""
-    account = session.scalar(select(Account).where(Account.username == username))
-    return runtime.plugins.permissions.principal(account)
-
-
-def populate(session) -> types.SimpleNamespace:
-    """The locality tree, an account per level and ten residents of 城南社区 (one next door)."""
-    seed_tree(session)
-    add_account(session, "county", COUNTY[0], ["county_admin"])
-    add_account(session, "town", TOWN, ["town_admin"])
-    add_account(session, "village", VILLAGE, ["village_admin"])
-    add_account(session, "neighbour", NEIGHBOUR, ["village_admin"])
+def add_residents(session) -> types.SimpleNamespace:
+    """Ten residents of 城南社区 and one of 长滩村."""
     residents = [
         add_person(session, name, VILLAGE, 200 + i).id
         for i, name in enumerate("赵钱孙李周吴郑王冯陈")

@@ -1,19 +1,26 @@
-"""Fixtures of the compact tests: the small county of :mod:`compact_support` with the
-consultation and compact plugins enabled."""
+"""The compact tests run on a deployment with consultation and compact enabled (the default of
+this folder for ``core.testing``'s ``gongzhi_runtime``), plus residents of 城南社区 to attend its
+meetings."""
 
 from __future__ import annotations
 
 import pytest
-from compact_support import populate
+from compact_support import add_residents
 
+# Loaded through the ``pytest11`` entry point already; kept for PYTEST_DISABLE_PLUGIN_AUTOLOAD=1.
 pytest_plugins = ["core.testing"]
 
 
 @pytest.fixture
-def compact(make_runtime):
-    """A runtime with consultation and compact enabled and the small county populated; the ids
-    of its residents are in ``runtime.ids``."""
-    runtime = make_runtime(["consultation", "compact"])
-    with runtime.db.transaction(actor="system:test", channel="cli") as session:
-        runtime.ids = populate(session)
-    return runtime
+def gongzhi_plugins():
+    """The compact plugin requires the consultation plugin."""
+    return ["consultation", "compact"]
+
+
+@pytest.fixture
+def compact(gongzhi_runtime):
+    """The deployment with ten residents of 城南社区 and one of 长滩村; their ids are in
+    ``compact.ids``."""
+    with gongzhi_runtime.db.transaction() as session:
+        gongzhi_runtime.ids = add_residents(session)
+    return gongzhi_runtime

@@ -7,12 +7,10 @@ from __future__ import annotations
 import pytest
 from compact_support import (
     LAWFUL_ARTICLES,
-    NEIGHBOUR,
     WORKFLOW,
     draft_with,
     hold_and_vote,
     plan_meeting,
-    principal,
     put_to_meeting,
     reviewed,
 )
@@ -22,6 +20,7 @@ from gongzhi_compact.models import CompactAdoption, CompactVersion
 from sqlalchemy import select
 
 from core.models import EventRecord
+from core.testing import NEIGHBOUR, principal
 from core.workflow import WorkflowError
 from plugins.consultation.models import ConsultationAgendaItem, ConsultationMatter
 
@@ -210,16 +209,13 @@ def test_a_revision_supersedes_the_compact_in_force_which_stays_as_adopted(compa
         assert session.query(CompactVersion).count() == 2
 
 
-def test_the_consultation_catalogue_item_comes_from_the_settings(make_runtime):
-    from compact_support import populate
-
-    runtime = make_runtime(
-        ["consultation", "compact"], settings={"compact": {"consultation_item": "Z99"}}
-    )
-    with runtime.db.transaction() as session:
-        runtime.ids = populate(session)
-        version = reviewed(runtime, session)
+@pytest.mark.gongzhi_plugins(
+    "consultation", "compact", settings={"compact": {"consultation_item": "Z99"}}
+)
+def test_the_consultation_catalogue_item_comes_from_the_settings(compact):
+    with compact.db.transaction() as session:
+        version = reviewed(compact, session)
         with pytest.raises(CompactError) as caught:
-            put_to_meeting(runtime, session, version)
+            put_to_meeting(compact, session, version)
         assert caught.value.field == "consultation_item"
         assert str(caught.value).startswith("设置 plugins.compact.consultation_item 有误：")
