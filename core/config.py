@@ -73,6 +73,18 @@ class RoleSchema(marshmallow.Schema):
     permissions = fields.List(fields.String(), load_default=list)
 
 
+class DemoSchema(marshmallow.Schema):
+    """``[demo]``: what the demo data looks like (see docs/localities.md)."""
+
+    class Meta:
+        unknown = marshmallow.RAISE
+
+    place = fields.String(
+        validate=validate.Regexp(r"^.+\.toml$", error="必须是 .toml 文件（相对本配置文件的路径）"),
+        metadata={"description": "地方描述文件：乡镇村名、常见姓氏、地名用字等（TOML）"},
+    )
+
+
 class ConfigSchema(marshmallow.Schema):
     """The whole file."""
 
@@ -82,6 +94,7 @@ class ConfigSchema(marshmallow.Schema):
     deployment = fields.Nested(DeploymentSchema, required=True)
     plugins = fields.Nested(PluginsSchema, load_default=lambda: {"enabled": []})
     roles = fields.Dict(keys=fields.String(), values=fields.Nested(RoleSchema), load_default=dict)
+    demo = fields.Nested(DemoSchema, load_default=dict)
 
 
 @dataclasses.dataclass

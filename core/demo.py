@@ -1,17 +1,20 @@
 """The demo county: realistic, reproducible demo data for trying Gongzhi out (``gongzhi demo``).
 
-:func:`seed_demo` fills an empty, migrated database with the deployment's county (from the
-config: 彭水苗族土家族自治县 in ``configs/demo.toml``), its province and city, four towns and
-streets, their villages and communities, some 村民小组, households and residents with valid
-identity numbers, tags, organisations with their members, and back-office accounts; then it lets
-every enabled plugin add its own demo data through the ``register_demo_data`` hook, all in one
-transaction.
+The county looks like a real one: :func:`seed_demo` fills an empty, migrated database with the
+deployment's county, its province and city, the towns and streets, villages and communities and
+村民小组 of a *place description* (a TOML file named by ``[demo] place`` in the config, see
+docs/localities.md; :data:`DEFAULT_PLACE`, Pengshui, otherwise), households and residents with
+valid identity numbers and the place's common surnames, tags, organisations (party branches,
+committees, the place's councils and social organisations, merchants) with their members and
+local posts (巷长, 楼栋长, 三员三长…), and back-office accounts; then it lets every enabled plugin
+add its own demo data through the ``register_demo_data`` hook, all in one transaction. Plugins
+read the place (bank names, assistance standards, whether there is a party care fund) through
+:func:`demo_place`.
 
-The town and street names are real Pengshui ones (汉葭街道, 保家镇, 郁山镇, 鞍子镇). Every code
-below the county (towns, villages, groups) and every village, community and group name is
-demo-assigned: plausible, but not taken from the official division list. People, phone numbers,
-identity numbers and credit codes are invented; identity numbers and credit codes carry valid
-check digits.
+Town names in the shipped place files are real; villages named in the reports are real too; every
+code below the county and the other village, community and group names are demo-assigned:
+plausible, but not taken from the official division list. People, phone numbers, identity numbers
+and credit codes are invented; identity numbers and credit codes carry valid check digits.
 
 The data is a function of the seed alone: :data:`DEMO_REFERENCE_DATE` stands for "today" when
 ages, terms and inspection dates are drawn, so the same seed gives the same demo on any day.
@@ -23,12 +26,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import random
 import re
+import tomllib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import marshmallow
 from faker import Faker
+from marshmallow import fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
@@ -46,18 +55,27 @@ from core.models import (
     Tag,
 )
 from core.security import ROLES
+from core.validation import flatten_errors
 
 if TYPE_CHECKING:
+    from core.config import Config
     from core.runtime import Runtime
 
 __all__ = [
+    "DEFAULT_PLACE",
     "DEFAULT_RESIDENTS",
     "DEFAULT_SEED",
     "DEMO_PASSWORD",
     "DEMO_REFERENCE_DATE",
     "DemoAccount",
     "DemoError",
+    "DemoPlace",
+    "DemoPlaceAccount",
     "DemoSummary",
+    "demo_place",
+    "load_place",
+    "place_for",
+    "plugin_covers",
     "seed_demo",
 ]
 
@@ -150,79 +168,288 @@ class _TownSpec:
         return self.name.endswith("街道")
 
 
-_TOWNS: tuple[_TownSpec, ...] = (
-    _TownSpec(
-        "001",
-        "汉葭街道",
-        (
-            _VillageSpec("001", "城南社区", 0),
-            _VillageSpec("002", "长滩村", 3),
-            _VillageSpec("003", "河堡社区", 0),
-            _VillageSpec("004", "滨江社区", 0),
-            _VillageSpec("005", "石嘴村", 2),
-        ),
-        ("汉葭惠民超市", "家家乐超市", "滨江便利店"),
-    ),
-    _TownSpec(
-        "101",
-        "保家镇",
-        (
-            _VillageSpec("001", "中心村", 4),
-            _VillageSpec("002", "楠木村", 3),
-            _VillageSpec("003", "青龙村", 0),
-            _VillageSpec("004", "保家社区", 0),
-        ),
-        ("保家惠农超市", "兴隆百货超市"),
-    ),
-    _TownSpec(
-        "102",
-        "郁山镇",
-        (
-            _VillageSpec("001", "郁山社区", 0),
-            _VillageSpec("002", "中井村", 3),
-            _VillageSpec("003", "朱砂村", 0),
-            _VillageSpec("004", "三江村", 2),
-        ),
-        ("郁山好邻居超市", "盐井粮油店"),
-    ),
-    _TownSpec(
-        "103",
-        "鞍子镇",
-        (
-            _VillageSpec("001", "鞍子社区", 0),
-            _VillageSpec("002", "新式村", 4),
-            _VillageSpec("003", "石盘村", 0),
-        ),
-        ("苗乡便民超市",),
-    ),
-)
-
 _GROUP_NAMES = ("一组", "二组", "三组", "四组", "五组", "六组", "七组", "八组", "九组")
 
-_KNOWN_ANCESTORS = {"500000000000": "重庆市", "500200000000": "重庆市县"}
 
-_COUNTY_DEPARTMENTS = (
-    "民政局",
-    "农业农村委员会",  # Chongqing's counties have a 农业农村委员会 rather than a 农业农村局
-    "乡村振兴局",
-    "人力资源和社会保障局",
-    "医疗保障局",
-    "退役军人事务局",
-)
+# --- The place the demo looks like ---------------------------------------------------------------
 
-# (name, social type, town suffix or None for the county)
-_SOCIAL_ORGANIZATIONS: tuple[tuple[str, str, str | None], ...] = (
-    ("志愿服务联合会", "social_group", None),
-    ("老年人体育协会", "social_group", None),
-    ("慈善会", "social_group", None),
-    ("民族民间文化研究会", "social_group", None),
-    ("阳光社会工作服务中心", "private_non_enterprise", None),
-    ("和谐居家养老服务中心", "private_non_enterprise", "001"),
-    ("小太阳幼儿园", "private_non_enterprise", "001"),
-    ("蔬菜种植技术协会", "social_group", "101"),
-    ("晶丝苕粉产业协会", "social_group", "102"),
-    ("苗歌文化协会", "social_group", "103"),
-)
+DEFAULT_PLACE = Path(__file__).resolve().parent.parent / "configs" / "places" / "pengshui.toml"
+"""The place description used when the config has no ``[demo] place``: Pengshui, as in
+``configs/demo.toml``."""
+
+SOCIAL_TYPES = {"social_group": "社会团体", "private_non_enterprise": "民办非企业单位"}
+
+_NAME = validate.Length(min=1, max=40)
+_NAMES = fields.List(fields.String(validate=_NAME))
+
+
+def _non_empty(what: str) -> validate.Length:
+    return validate.Length(min=1, error=f"至少要有一个{what}")
+
+
+class _PlaceSchema(marshmallow.Schema):
+    class Meta:
+        unknown = marshmallow.RAISE
+
+
+class _VillageSchema(_PlaceSchema):
+    name = fields.String(required=True, validate=_NAME)
+    groups = fields.Integer(
+        load_default=0, strict=True, validate=validate.Range(min=0, max=len(_GROUP_NAMES))
+    )
+
+
+class _TownSchema(_PlaceSchema):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{3}$", error="必须是 3 位数字（区划代码第 7-9 位）"),
+    )
+    name = fields.String(required=True, validate=_NAME)
+    merchants = fields.List(fields.String(validate=_NAME), load_default=list)
+    villages = fields.List(
+        fields.Nested(_VillageSchema), required=True, validate=_non_empty("村（社区）")
+    )
+
+    @marshmallow.validates("code")
+    def _not_zero(self, value: str, **_: Any) -> None:
+        if value == "000":
+            raise marshmallow.ValidationError("乡镇代码不能是 000")
+
+
+class _SocialOrganizationSchema(_PlaceSchema):
+    name = fields.String(required=True, validate=_NAME)
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            list(SOCIAL_TYPES), error="必须是 social_group（社会团体）或 private_non_enterprise"
+        ),
+    )
+    town = fields.String(load_default=None, validate=_NAME)
+
+
+class _AccountSchema(_PlaceSchema):
+    username = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[a-z][a-z0-9_]{2,39}$", error="须为小写字母开头的字母、数字或下划线"
+        ),
+    )
+    display_name = fields.String(required=True, validate=_NAME)
+    town = fields.String(load_default=None, validate=_NAME)
+    village = fields.String(load_default=None, validate=_NAME)
+    roles = fields.List(fields.String(validate=_NAME), required=True, validate=_non_empty("角色"))
+
+
+class _AssistanceSchema(_PlaceSchema):
+    rural_standard = fields.Integer(strict=True, load_default=700, validate=validate.Range(1, 5000))
+    urban_standard = fields.Integer(strict=True, load_default=800, validate=validate.Range(1, 5000))
+    party_care_fund = fields.Boolean(load_default=True)
+
+
+class _PlaceFileSchema(_PlaceSchema):
+    ancestors = fields.Dict(keys=fields.String(), values=fields.String(validate=_NAME))
+    landline = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^0\d{2,3}-\d*#+$", error="形如 0523-88######：区号、局号，# 为随机数字"
+        ),
+    )
+    surnames = fields.List(fields.String(validate=validate.Length(min=1, max=2)), required=True)
+    surname_share = fields.Float(load_default=0.4, validate=validate.Range(0, 1))
+    streets = _NAMES
+    places = _NAMES
+    county_departments = _NAMES
+    bank = fields.String(required=True, validate=_NAME)
+    collective_bank = fields.String(required=True, validate=_NAME)
+    village_roles = fields.Dict(
+        keys=fields.String(validate=_NAME),
+        values=fields.Integer(strict=True, validate=validate.Range(1, 10)),
+        load_default=lambda: {"巷长": 2},
+    )
+    community_roles = fields.Dict(
+        keys=fields.String(validate=_NAME),
+        values=fields.Integer(strict=True, validate=validate.Range(1, 10)),
+        load_default=lambda: {"楼栋长": 3},
+    )
+    village_councils = fields.List(
+        fields.String(validate=_NAME), load_default=lambda: ["红白理事会"]
+    )
+    community_councils = fields.List(
+        fields.String(validate=_NAME), load_default=lambda: ["居民议事会"]
+    )
+    assistance = fields.Nested(_AssistanceSchema, load_default=lambda: _AssistanceSchema().load({}))
+    social_organizations = fields.List(fields.Nested(_SocialOrganizationSchema), load_default=list)
+    accounts = fields.List(fields.Nested(_AccountSchema), load_default=list)
+    towns = fields.List(fields.Nested(_TownSchema), required=True, validate=_non_empty("乡镇"))
+
+    @marshmallow.validates("surnames")
+    def _enough_surnames(self, value: list[str], **_: Any) -> None:
+        if len(value) < 3:
+            raise marshmallow.ValidationError("至少列出 3 个当地常见姓氏")
+
+    @marshmallow.validates_schema
+    def _references(self, data: dict[str, Any], **_: Any) -> None:
+        towns = {town["name"]: town for town in data.get("towns", ())}
+        errors: dict[str, Any] = {}
+        codes = [town["code"] for town in data.get("towns", ())]
+        if len(set(codes)) != len(codes) or len(towns) != len(codes):
+            errors["towns"] = ["乡镇的代码和名称都不能重复"]
+        for index, town in enumerate(data.get("towns", ())):
+            names = [v["name"] for v in town["villages"]]
+            if len(set(names)) != len(names):
+                errors.setdefault("towns", {})
+                if isinstance(errors["towns"], dict):
+                    errors["towns"][index] = {"villages": [f"{town['name']}的村（社区）名称重复"]}
+        for key in ("social_organizations", "accounts"):
+            for index, entry in enumerate(data.get(key, ())):
+                town = entry.get("town")
+                if town is not None and town not in towns:
+                    errors.setdefault(key, {})[index] = {"town": [f"没有名为 {town} 的乡镇"]}
+                village = entry.get("village")
+                if village is None:
+                    continue
+                if town is None:
+                    errors.setdefault(key, {})[index] = {
+                        "village": ["指定村（社区）时须同时写 town"]
+                    }
+                elif town in towns and village not in {v["name"] for v in towns[town]["villages"]}:
+                    errors.setdefault(key, {})[index] = {
+                        "village": [f"{town}没有名为 {village} 的村（社区）"]
+                    }
+        if errors:
+            raise marshmallow.ValidationError(errors)
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoPlaceAccount:
+    """An extra demo account named in the place description (e.g. a 镇纪委 joint supervisor)."""
+
+    username: str
+    display_name: str
+    town: str | None
+    village: str | None
+    roles: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoPlace:
+    """What the demo of one county looks like: its towns and villages, names and place words.
+
+    Loaded from a TOML file (``[demo] place`` in the config, :data:`DEFAULT_PLACE` otherwise);
+    core's demo draws the tree, residents and organisations from it, and plugins' demos read the
+    bank names, assistance standards and practice switches through :func:`demo_place`.
+    """
+
+    source: Path
+    towns: tuple[_TownSpec, ...]
+    ancestors: dict[str, str]
+    landline: str
+    surnames: tuple[str, ...]
+    surname_share: float
+    streets: tuple[str, ...]
+    places: tuple[str, ...]
+    county_departments: tuple[str, ...]
+    bank: str
+    collective_bank: str
+    village_roles: dict[str, int]
+    community_roles: dict[str, int]
+    village_councils: tuple[str, ...]
+    community_councils: tuple[str, ...]
+    social_organizations: tuple[tuple[str, str, str | None], ...]
+    accounts: tuple[DemoPlaceAccount, ...]
+    rural_standard: Decimal
+    urban_standard: Decimal
+    party_care_fund: bool
+
+    def town(self, name: str) -> _TownSpec:
+        """The town called ``name`` (names are unique in a place description)."""
+        return next(t for t in self.towns if t.name == name)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_place_cached(path: str, mtime_ns: int) -> DemoPlace:
+    return _parse_place(Path(path))
+
+
+def load_place(path: str | Path) -> DemoPlace:
+    """Read and validate a place description; :class:`DemoError` names the file and each problem."""
+    file = Path(path).resolve()
+    try:
+        mtime = file.stat().st_mtime_ns
+    except OSError as exc:
+        raise DemoError(f"演示地方描述文件 {file} 不存在或无法读取") from exc
+    return _load_place_cached(str(file), mtime)
+
+
+def _parse_place(file: Path) -> DemoPlace:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DemoError(f"演示地方描述文件 {file} 无法读取：{exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DemoError(f"演示地方描述文件 {file} 有误：TOML 语法错误（{exc}）") from exc
+    try:
+        loaded = _PlaceFileSchema().load(data)
+    except marshmallow.ValidationError as exc:
+        problems = "\n".join(f"  {e}" for e in flatten_errors(exc.messages))
+        raise DemoError(f"演示地方描述文件 {file} 有误：\n{problems}") from exc
+    towns = tuple(
+        _TownSpec(
+            town["code"],
+            town["name"],
+            tuple(
+                _VillageSpec(f"{n:03d}", v["name"], v["groups"])
+                for n, v in enumerate(town["villages"], start=1)
+            ),
+            tuple(town["merchants"]),
+        )
+        for town in loaded["towns"]
+    )
+    assistance = loaded["assistance"]
+    return DemoPlace(
+        source=file,
+        towns=towns,
+        ancestors=dict(loaded.get("ancestors") or {}),
+        landline=loaded["landline"],
+        surnames=tuple(loaded["surnames"]),
+        surname_share=loaded["surname_share"],
+        streets=tuple(loaded.get("streets") or ("人民路",)),
+        places=tuple(loaded.get("places") or ("村口",)),
+        county_departments=tuple(loaded.get("county_departments") or ("民政局",)),
+        bank=loaded["bank"],
+        collective_bank=loaded["collective_bank"],
+        village_roles=dict(loaded["village_roles"]),
+        community_roles=dict(loaded["community_roles"]),
+        village_councils=tuple(loaded["village_councils"]),
+        community_councils=tuple(loaded["community_councils"]),
+        social_organizations=tuple(
+            (o["name"], o["type"], o["town"]) for o in loaded["social_organizations"]
+        ),
+        accounts=tuple(
+            DemoPlaceAccount(
+                a["username"], a["display_name"], a["town"], a["village"], tuple(a["roles"])
+            )
+            for a in loaded["accounts"]
+        ),
+        rural_standard=Decimal(assistance["rural_standard"]),
+        urban_standard=Decimal(assistance["urban_standard"]),
+        party_care_fund=assistance["party_care_fund"],
+    )
+
+
+def place_for(config: Config) -> DemoPlace:
+    """The place description of a deployment: ``[demo] place`` (relative to the config file)."""
+    name = (config.raw.get("demo") or {}).get("place")
+    if not name:
+        return load_place(DEFAULT_PLACE)
+    path = Path(name)
+    return load_place(path if path.is_absolute() else config.base_dir / path)
+
+
+def demo_place(session: Session) -> DemoPlace:
+    """The place description of the deployment a session belongs to (for plugins' demos)."""
+    return place_for(session.info["runtime"].config)
+
 
 _TAGS = {
     "党员": "中共党员（含预备党员）",
@@ -234,11 +461,8 @@ _TAGS = {
     "志愿者": "在志愿服务组织登记的志愿者",
 }
 
-_LOCAL_SURNAMES = ("冉", "庹", "任", "侯", "向", "田", "龚", "蔡", "彭", "谢", "廖", "汪", "张")
 _MALE_MIDDLE = ("永", "光", "明", "志", "德", "国", "世", "学", "家", "正", "文", "兴", "昌")
 _FEMALE_MIDDLE = ("秀", "玉", "桂", "春", "小", "晓", "雪", "丽", "海", "红", "美", "慧", "金")
-_STREETS = ("滨江路", "城南路", "摩围大道", "沿河路", "新华街", "解放路", "文化街", "桃花路")
-_PLACES = ("大院子", "坪上", "湾里", "岩脚", "水井坎", "老屋基", "茶园", "坳上", "沙坝", "竹林湾")
 _MOBILE_PREFIXES = (
     "130", "131", "132", "133", "134", "135", "136", "137", "138", "139", "150", "151",
     "152", "153", "155", "156", "157", "158", "159", "166", "173", "177", "180", "181",
@@ -282,6 +506,16 @@ class _Village:
         return f"{self.town.name}{self.spec.name}"
 
 
+def plugin_covers(session: Session, name: str, locality_code: str) -> bool:
+    """Whether plugin ``name`` runs at ``locality_code`` in this deployment (``[coverage.NAME]``).
+
+    Plugins' demos ask it before placing a record, so a pilot-only plugin's demo stays in its
+    pilots. Deployments whose plugin manager predates coverage run every plugin everywhere.
+    """
+    covers = getattr(session.info.get("plugins"), "covers", None)
+    return True if covers is None else bool(covers(name, locality_code))
+
+
 # --- Public entry point --------------------------------------------------------------------------
 
 
@@ -308,6 +542,7 @@ def seed_demo(
             f"演示数据需要部署在县级行政区划上，配置中的 {config.locality_name}"
             f"（{county_code}）不是县级代码"
         )
+    place = place_for(config)
     with runtime.db.transaction(actor=DEMO_ACTOR, channel="cli") as session:
         existing = select(Locality.code).where(Locality.code != county_code).limit(1)
         if session.scalar(existing) is not None:
@@ -315,7 +550,8 @@ def seed_demo(
                 "数据库中已有行政区划数据，演示数据只能导入空数据库。"
                 "请换一个新的数据库（或清空现有数据库）后再导入。"
             )
-        builder = _DemoBuilder(session, county_code, config.locality_name, seed)
+        builder = _DemoBuilder(session, county_code, config.locality_name, seed, place)
+        builder.known_roles = set(ROLES) | set(config.role_grants)
         county, accounts = builder.build(residents)
         for plugin in runtime.plugins.plugins:
             # Each plugin draws from its own generator, so one plugin's demo does not change
@@ -341,10 +577,10 @@ def _count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def _ancestor_name(code: str) -> str:
+def _ancestor_name(code: str, known: dict[str, str]) -> str:
     """The name of a province or city above the demo county, from the division code list."""
-    if code in _KNOWN_ANCESTORS:
-        return _KNOWN_ANCESTORS[code]
+    if code in known:
+        return known[code]
     from stdnum import numdb
 
     parts = numdb.get("cn/loc").info(code[:6])
@@ -380,8 +616,12 @@ def _gb11714_check(body: str) -> str:
 class _DemoBuilder:
     """Draws and adds the core demo data; every random choice comes from the seeded generators."""
 
-    def __init__(self, session: Session, county_code: str, county_name: str, seed: int) -> None:
+    def __init__(
+        self, session: Session, county_code: str, county_name: str, seed: int, place: DemoPlace
+    ) -> None:
         self.session = session
+        self.place = place
+        self.known_roles: set[str] = set(ROLES)
         self.county_code = county_code
         self.county_name = county_name
         self.area_code = county_code[:6]
@@ -437,11 +677,11 @@ class _DemoBuilder:
                 return phone
 
     def _landline(self) -> str:
-        return f"023-78{self.rng.randrange(10**6):06d}"
+        return re.sub("#", lambda _: str(self.rng.randrange(10)), self.place.landline)
 
     def _surname(self) -> str:
-        if self.rng.random() < 0.4:
-            return self.rng.choice(_LOCAL_SURNAMES)
+        if self.rng.random() < self.place.surname_share:
+            return self.rng.choice(self.place.surnames)
         return self.fake.last_name()
 
     def _given_name(self, sex: str) -> str:
@@ -485,13 +725,13 @@ class _DemoBuilder:
         province_code = code[:2] + "0" * 10
         city_code = code[:4] + "0" * 8
         localities = [
-            Locality(code=ancestor, name=_ancestor_name(ancestor))
+            Locality(code=ancestor, name=_ancestor_name(ancestor, self.place.ancestors))
             for ancestor in (province_code, city_code)
         ]
         # ``gongzhi db upgrade`` may have created the county (the deployment's root) already.
         county = self.session.get(Locality, code) or Locality(code=code, name=self.county_name)
         localities.append(county)
-        for town in _TOWNS:
+        for town in self.place.towns:
             town_locality = Locality(code=f"{code[:6]}{town.suffix}000", name=town.name)
             self.town_localities[town.suffix] = town_locality
             localities.append(town_locality)
@@ -612,13 +852,13 @@ class _DemoBuilder:
         door = rng.randint(1, 120)
         if village.spec.is_community:
             address = (
-                f"{rng.choice(_STREETS)}{door}号{rng.randint(1, 12)}栋"
+                f"{rng.choice(self.place.streets)}{door}号{rng.randint(1, 12)}栋"
                 f"{rng.randint(1, 3)}单元{rng.randint(1, 7)}0{rng.randint(1, 4)}"
             )
         elif village.groups:
             address = f"{locality.name}{door}号"
         else:
-            address = f"{rng.choice(_PLACES)}{door}号"
+            address = f"{rng.choice(self.place.places)}{door}号"
         household = Household(
             number=f"{village.code[6:]}{number:04d}",
             address=f"{self.county_name}{village.full_name}{address}",
@@ -735,7 +975,7 @@ class _DemoBuilder:
         self._add_county_departments()
         for village in self.villages:
             self._add_village_organizations(village)
-        for town in _TOWNS:
+        for town in self.place.towns:
             self._add_town_committee(town)
         self._add_social_organizations()
         self._add_merchants()
@@ -747,7 +987,7 @@ class _DemoBuilder:
             self.session.flush()
 
     def _add_county_departments(self) -> None:
-        for department in _COUNTY_DEPARTMENTS:
+        for department in self.place.county_departments:
             self._organization(
                 f"{self.county_name}{department}",
                 OrganizationKind.GOVERNMENT_DEPARTMENT,
@@ -806,9 +1046,10 @@ class _DemoBuilder:
         grid_workers = 3 if community else max(2, len(village.groups))
         for resident in self._pick(pool, grid_workers, (22, 60)):
             self._appoint(committee, [resident], "网格员", self._date_in_years(*since))
-        role = "楼栋长" if community else "巷长"
-        for resident in self._pick(pool, 3 if community else 2, (30, 72)):
-            self._appoint(committee, [resident], role, self._date_in_years(*since))
+        roles = self.place.community_roles if community else self.place.village_roles
+        for role, holders in roles.items():
+            for resident in self._pick(pool, holders, (30, 72)):
+                self._appoint(committee, [resident], role, self._date_in_years(*since))
 
         supervision_name = f"{full}居务监督委员会" if community else f"{full}村务监督委员会"
         supervision = self._organization(
@@ -818,20 +1059,21 @@ class _DemoBuilder:
         self._appoint(supervision, chair, "监委会主任", election)
         self._appoint(supervision, self._pick(pool, 2, (25, 70)), "委员", election)
 
-        council_name = f"{full}居民议事会" if community else f"{full}红白理事会"
-        council = self._organization(council_name, OrganizationKind.COUNCIL, code)
-        founded = self._date_in_years(2018, self.as_of.year - 1)
-        self._appoint(council, self._pick(pool, 1, (45, 75)), "会长", founded)
-        self._appoint(council, self._pick(pool, 3, (40, 78)), "理事", founded)
+        councils = self.place.community_councils if community else self.place.village_councils
+        for council_name in councils:
+            council = self._organization(f"{full}{council_name}", OrganizationKind.COUNCIL, code)
+            founded = self._date_in_years(2018, self.as_of.year - 1)
+            self._appoint(council, self._pick(pool, 1, (45, 75)), "会长", founded)
+            self._appoint(council, self._pick(pool, 3, (40, 78)), "理事", founded)
 
     def _add_social_organizations(self) -> None:
         everyone = [r for v in self.villages for r in v.residents]
-        for name, social_type, town_suffix in _SOCIAL_ORGANIZATIONS:
-            if town_suffix is None:
+        for name, social_type, town_name in self.place.social_organizations:
+            if town_name is None:
                 locality_code, prefix, pool = self.county_code, self.county_name, everyone
             else:
-                town = next(t for t in _TOWNS if t.suffix == town_suffix)
-                locality_code = self.town_localities[town_suffix].code
+                town = self.place.town(town_name)
+                locality_code = self.town_localities[town.suffix].code
                 prefix = f"{self.county_name}{town.name}"
                 pool = [r for r in everyone if r.town is town]
             registered = self._date_in_years(self.as_of.year - 18, self.as_of.year - 3)
@@ -854,7 +1096,7 @@ class _DemoBuilder:
             self._appoint(organization, leader, "会长" if group else "负责人", registered)
 
     def _add_merchants(self) -> None:
-        for town in _TOWNS:
+        for town in self.place.towns:
             villages = [v for v in self.villages if v.town is town]
             for name in town.merchants:
                 village = self.rng.choice(villages)
@@ -873,12 +1115,18 @@ class _DemoBuilder:
     # -- accounts ---------------------------------------------------------------------------------
 
     def _add_accounts(self, county: Locality) -> list[DemoAccount]:
-        specs: list[tuple[str, str, Locality, str, str]] = [
-            ("county_admin", f"{self.county_name}管理员", county, self.county_name, "county_admin")
+        specs: list[tuple[str, str, Locality, str, tuple[str, ...]]] = [
+            (
+                "county_admin",
+                f"{self.county_name}管理员",
+                county,
+                self.county_name,
+                ("county_admin",),
+            )
         ]
-        for n, town in enumerate(_TOWNS, start=1):
+        for n, town in enumerate(self.place.towns, start=1):
             locality = self.town_localities[town.suffix]
-            specs.append((f"town_{n}", f"{town.name}管理员", locality, town.name, "town_admin"))
+            specs.append((f"town_{n}", f"{town.name}管理员", locality, town.name, ("town_admin",)))
         for n, village in enumerate(self.villages, start=1):
             specs.append(
                 (
@@ -886,25 +1134,53 @@ class _DemoBuilder:
                     f"{village.full_name}管理员",
                     village.locality,
                     village.full_name,
-                    "village_admin",
+                    ("village_admin",),
                 )
             )
+        specs += self._place_account_specs(county)
         # One hash for all: scrypt is deliberately slow, and the demo password is shared anyway.
         accounts: list[Account] = []
         summary: list[DemoAccount] = []
-        for username, display_name, scope, scope_name, role in specs:
+        for username, display_name, scope, scope_name, roles in specs:
             account = Account(
-                username=username, display_name=display_name, scope_code=scope.code, roles=[role]
+                username=username,
+                display_name=display_name,
+                scope_code=scope.code,
+                roles=list(roles),
             )
             if accounts:
                 account.password_hash = accounts[0].password_hash
             else:
                 account.set_password(DEMO_PASSWORD)
             accounts.append(account)
-            summary.append(DemoAccount(username, display_name, scope_name, role))
+            summary.append(DemoAccount(username, display_name, scope_name, roles[0]))
         self.session.add_all(accounts)
         self.session.flush()
         return summary
+
+    def _place_account_specs(
+        self, county: Locality
+    ) -> list[tuple[str, str, Locality, str, tuple[str, ...]]]:
+        """The extra accounts of the place description, with their scopes and roles."""
+        villages = {(v.town.name, v.spec.name): v for v in self.villages}
+        specs = []
+        for account in self.place.accounts:
+            unknown = [role for role in account.roles if role not in self.known_roles]
+            if unknown:
+                raise DemoError(
+                    f"演示地方描述 {self.place.source.name} 中账号 {account.username} 的角色 "
+                    f"{'、'.join(unknown)} 未定义：请在配置的 [roles.{unknown[0]}] 中定义它"
+                )
+            if account.village is not None:
+                village = villages[(account.town or "", account.village)]
+                scope, scope_name = village.locality, village.full_name
+            elif account.town is not None:
+                town = self.place.town(account.town)
+                scope, scope_name = self.town_localities[town.suffix], town.name
+            else:
+                scope, scope_name = county, self.county_name
+            specs.append((account.username, account.display_name, scope, scope_name, account.roles))
+        return specs
 
 
 def demo_accounts(runtime: Runtime) -> tuple[DemoAccount, ...]:

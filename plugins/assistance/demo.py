@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.demo import DEMO_REFERENCE_DATE
+from core.demo import DEMO_REFERENCE_DATE, demo_place, plugin_covers
 from core.localities import is_within
 from core.models import Account, Locality, Person, Tag
 from core.models.person import person_tags
@@ -105,6 +105,9 @@ class _Builder:
         self.root = root
         self.rng = rng
         self.settings = plugin_settings(session, "assistance")
+        self.place = demo_place(session)
+        self.fund: CareFund | None = None
+        self.movements: list[tuple[dt.date, Decimal, str, str, AssistanceApplication | None]] = []
         self.objects: list[Any] = []
         self.later: list[Any] = []  # added after the first flush (they need ids in keys)
         self.tasks: list[tuple[AssistanceApplication, str, dict[str, Any]]] = []
@@ -148,6 +151,8 @@ class _Builder:
             .order_by(Person.household_id, Person.id)
         ).all()
         for pid, name, number, birth, relation, household_id, locality in rows:
+            if not plugin_covers(session, "assistance", locality):
+                continue  # the county runs 社会救助 elsewhere only ([coverage.assistance])
             household = households.setdefault(household_id, _Household(household_id, locality, []))
             household.members.append(_Member(pid, name, number, birth, relation, pid in party))
         self.households = list(households.values())
@@ -180,8 +185,9 @@ class _Builder:
     # -- standards, the fund, the department's file ----------------------------------------
 
     def standards(self) -> None:
-        self.rural = {YEAR: Decimal("700"), YEAR + 1: Decimal("740")}
-        self.urban = {YEAR: Decimal("800"), YEAR + 1: Decimal("840")}
+        rural, urban = self.place.rural_standard, self.place.urban_standard
+        self.rural = {YEAR: rural, YEAR + 1: rural + 40}
+        self.urban = {YEAR: urban, YEAR + 1: urban + 40}
         county = self.root.code
         for year in (YEAR, YEAR + 1):
             self.objects.append(
@@ -233,6 +239,9 @@ class _Builder:
         )
 
     def care_fund(self) -> None:
+        """The county's 党内关爱资金 and its raising, where the place runs one (Xiantao)."""
+        if not self.place.party_care_fund:
+            return
         self.fund = CareFund(
             name=f"{self.root.name}党内关爱资金",
             locality_code=self.root.code,
@@ -243,16 +252,17 @@ class _Builder:
         )
         self.objects.append(self.fund)
         county = "account:county_admin"
-        self.movements: list[tuple[dt.date, Decimal, str, str, AssistanceApplication | None]] = [
+        word = self.root.name[-1] if self.root.name[-1] in "县区市旗" else "县"
+        self.movements = [
             (
                 dt.date(YEAR, 3, 1),
                 Decimal("300000"),
-                "县委组织部从党费中划拨启动资金",
+                f"{word}委组织部从党费中划拨启动资金",
                 county,
                 None,
             ),
             (dt.date(YEAR, 7, 1), Decimal("126500"), "“七一”党员自愿捐款", county, None),
-            (dt.date(YEAR, 9, 15), Decimal("80000"), "县内爱心企业定向捐赠", county, None),
+            (dt.date(YEAR, 9, 15), Decimal("80000"), f"{word}内爱心企业定向捐赠", county, None),
         ]
 
     def fund_balance_on(self, day: dt.date) -> Decimal:
@@ -261,6 +271,8 @@ class _Builder:
 
     def fund_entries(self) -> None:
         """The ledger in date order, each entry with the balance after it; the fund's totals."""
+        if self.fund is None:
+            return
         balance = Decimal("0")
         for day, amount, note, actor, application in sorted(self.movements, key=lambda m: m[0]):
             balance += amount
@@ -350,7 +362,7 @@ class _Builder:
             accepted_office=office,
             open_key=f"{programme}:"
             + (f"h{household.id}" if per_household else f"p{applicant.id}"),
-            payee_bank="重庆农村商业银行",
+            payee_bank=self.place.bank,
             payee_account=f"6217{self.rng.randrange(10**12):012d}",
             **details,
         )
@@ -709,7 +721,7 @@ class _Builder:
                 if expenditure
                 else "房屋遭暴雨损毁，急需过渡安置",
             )
-        elif draw < 0.12:
+        elif draw < 0.12 and self.fund is not None:
             party = [m for m in members if m.party]
             if party:
                 cause = rng.choice(["illness", "illness", "disaster", "accident"])

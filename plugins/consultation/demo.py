@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.db import utcnow
+from core.demo import plugin_covers
 from core.localities import is_within
 from core.models import Locality, Organization, OrganizationKind, Person
 from core.runtime import plugin_settings
@@ -200,6 +201,8 @@ def _villages(session: Session, root: Locality) -> list[_Village]:
         orgs_by_village[organization.locality_code[:12]].append(organization)
     result = []
     for place in places:
+        if not plugin_covers(session, "consultation", place.code):
+            continue  # the deployment does not run 协商议事 here ([coverage.consultation])
         residents = by_village.get(place.code, [])
         local_orgs = orgs_by_village.get(place.code, [])
         if not residents or not local_orgs:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from core.demo import plugin_covers
 from core.models import Locality, Organization, OrganizationKind, Person, Tag
 from core.models.person import person_tags
 from core.runtime import plugin_settings
@@ -233,11 +234,15 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
         r.code: r
         for r in session.scalars(select(PointsRule).where(PointsRule.locality_code == root.code))
     }
-    villages = session.scalars(
-        select(Locality)
-        .where(Locality.scope_clause(root.code), Locality.level == "village")
-        .order_by(Locality.code)
-    ).all()
+    villages = [
+        village
+        for village in session.scalars(
+            select(Locality)
+            .where(Locality.scope_clause(root.code), Locality.level == "village")
+            .order_by(Locality.code)
+        )
+        if plugin_covers(session, "points", village.code)  # pilots only, where [coverage] says so
+    ]
     if not villages:
         return
     everyone = session.scalars(
@@ -264,17 +269,21 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
         for o in organizations
         if o.kind == OrganizationKind.PARTY_BRANCH and o.locality_code in village_codes
     ]
-    shops = [o for o in organizations if o.kind == OrganizationKind.MERCHANT]
+    shops = [
+        o
+        for o in organizations
+        if o.kind == OrganizationKind.MERCHANT and plugin_covers(session, "points", o.locality_code)
+    ]
     cutoff = dt.date(YEAR - 16, 1, 1)
     residents: dict[str, list[Person]] = defaultdict(list)
     heads: dict[int, str] = {}
     for person in everyone:
-        if person.birth_date < cutoff:
+        if person.birth_date < cutoff and person.locality_code[:12] in village_codes:
             residents[person.locality_code[:12]].append(person)
         if person.relation == "户主" and person.household_id:
             heads[person.household_id] = person.name
 
-    special = villages[1]
+    special = villages[1] if len(villages) > 1 else villages[0]
     override = PointsRule(
         code="HJ01",
         locality_code=special.code,
@@ -294,7 +303,8 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
         created_by="account:village_2",
         created_at=_at(dt.date(YEAR, 1, 3)),
     )
-    session.add(override)
+    if "HJ01" in county_rules:  # 一村一策: the special village doubles the county's HJ01
+        session.add(override)
 
     def rule_at(code: str, village_code: str) -> PointsRule:
         if code == "HJ01" and village_code == special.code:
@@ -306,6 +316,8 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
     notice_days = plugin_settings(session, "points")["notice_days"] or 1
 
     def claim(code: str, village: str, crowd: Sequence[Any], day: dt.date, bastion=False) -> None:
+        if code not in county_rules:
+            return  # the county's 积分细则 has no such rule
         rule = rule_at(code, village)
         holders: dict[str, list[Any]] = {}
         for member in crowd:
@@ -440,7 +452,10 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
         return sorted(rows, key=lambda row: (-row[1], row[0].id))
 
     published = []
-    for locality, scheme in [*((v, "resident") for v in villages), (root, "pioneer")]:
+    # 先锋指数 is ranked county-wide, or in each pilot village where the county only pilots points.
+    pioneer_boards = [root] if plugin_covers(session, "points", root.code) else [*villages]
+    boards = [*((v, "resident") for v in villages), *((x, "pioneer") for x in pioneer_boards)]
+    for locality, scheme in boards:
         prefix = locality.code if locality.level == "village" else locality.code[:6]
         rows = board(scheme, prefix)[:size]
         if not rows:
@@ -637,7 +652,9 @@ def _current_claims(
     """Claims of the current days: some under public notice, some waiting for review."""
     today = periods.today(session)
     days = plugin_settings(session, "points")["notice_days"]
-    found = []
+    found: list[PointsClaim] = []
+    if not {"ZY01", "HR01"} <= county_rules.keys():
+        return found
     for village in villages[:4]:
         people = residents.get(village.code, [])
         if len(people) < 6:

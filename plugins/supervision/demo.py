@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.demo import DEMO_REFERENCE_DATE
+from core.demo import DEMO_REFERENCE_DATE, demo_place, plugin_covers
 from core.localities import Level
 from core.models import Account, Household, Locality, Membership, Organization, Person
 from core.runtime import plugin_settings
-from core.security import SystemActor
+from core.security import ROLES, SystemActor
 from plugins.supervision.models import (
     CadreRating,
     CadreRatingCampaign,
@@ -254,29 +254,45 @@ class _Year:
         self.session = session
         self.root = root
         self.rng = rng
+        self.place = demo_place(session)
+        # Only where the deployment runs 村务监督 ([coverage.supervision]).
         self.villages = [
             _Village(place, index)
             for index, place in enumerate(
-                session.scalars(
-                    select(Locality)
-                    .where(Locality.scope_clause(root.code), Locality.level == Level.VILLAGE.value)
-                    .order_by(Locality.code)
+                (
+                    village
+                    for village in session.scalars(
+                        select(Locality)
+                        .where(
+                            Locality.scope_clause(root.code),
+                            Locality.level == Level.VILLAGE.value,
+                        )
+                        .order_by(Locality.code)
+                    )
+                    if plugin_covers(session, "supervision", village.code)
                 ),
                 start=1,
             )
         ]
-        self.towns = list(
-            session.scalars(
+        self.towns = [
+            town
+            for town in session.scalars(
                 select(Locality)
                 .where(Locality.scope_clause(root.code), Locality.level == Level.TOWN.value)
                 .order_by(Locality.code)
             )
-        )
+            if any(v.code.startswith(town.code[:9]) for v in self.villages)
+        ]
         accounts: dict[str, str] = {}
-        for username, scope in session.execute(
-            select(Account.username, Account.scope_code).order_by(Account.id)
+        # 三责一体 joint supervision: accounts holding a deployment's own role (a 镇纪委 joint
+        # supervisor, a village's supervision committee) act for their town or village.
+        self.joint: dict[str, str] = {}
+        for username, scope, roles in session.execute(
+            select(Account.username, Account.scope_code, Account.roles).order_by(Account.id)
         ):
             accounts.setdefault(scope, username)
+            if set(roles or ()) - set(ROLES):
+                self.joint.setdefault(scope, username)
         self.accounts = accounts
         chairs = session.execute(
             select(Organization.locality_code, Person.name)
@@ -285,7 +301,12 @@ class _Year:
             .where(Organization.kind == "supervision_committee", Membership.role == "监委会主任")
         ).all()
         self.chairs = dict(chairs)
-        self.county = self._actor(root.code, "县农业农村委员会")
+        self.word = root.name[-1] if root.name[-1] in "县区市旗" else "县"
+        agriculture = next(
+            (d for d in self.place.county_departments if d.startswith("农业农村")), "农业农村局"
+        )
+        self.agriculture = f"{self.word}{agriculture}"
+        self.county = self._actor(root.code, self.agriculture)
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -305,6 +326,8 @@ class _Year:
 
     def supervisor(self, village: _Village) -> SystemActor:
         """The village's supervision committee (its chair), who audits."""
+        if village.code in self.joint:
+            return SystemActor(label=f"account:{self.joint[village.code]}")
         chair = self.chairs.get(village.code)
         return SystemActor(label=f"村务监督委员会：{chair}" if chair else "演示：村务监督委员会")
 
@@ -395,7 +418,7 @@ class _Year:
         village.bank = FundAccount(
             locality_code=village.code,
             code="102",
-            name="银行存款-彭水农商行",
+            name=f"银行存款-{self.place.collective_bank}",
             opening_balance=self.money(180_000, 520_000, 100),
             opened_on=dt.date(YEAR, 1, 1),
         )
@@ -874,6 +897,7 @@ class _Year:
 
     def _inspections(self) -> None:
         county = self.county
+        minimum = plugin_settings(self.session, "supervision")["inspection_min_rate"]
         for quarter in (1, 2, 3, 4):
             self.at(quarter * 3 - 1, 15)
             found = inspections.draw_round(
@@ -882,24 +906,31 @@ class _Year:
                 scope_code=self.root.code,
                 year=YEAR,
                 quarter=quarter,
-                rate=self.rng.choice((15, 15, 20)),
+                rate=max(minimum, self.rng.choice((15, 15, 20))),
                 seed=f"{YEAR}Q{quarter}-{self.rng.randrange(10**6):06d}",
-                note="县纪委监委、县农业农村委员会联合督查",
+                note=f"{self.word}纪委监委、{self.agriculture}联合督查",
             )
             self._inspect(found.targets, quarter, county)
         for town in self.towns:
             self.at(11, 5)
+            joint = self.joint.get(town.code)
+            inspector = SystemActor(f"account:{joint}") if joint else self._actor(town.code, "乡镇")
+            note = (
+                "镇纪委牵头“三责一体”联督，覆盖全部村（社区）"
+                if joint
+                else "乡镇年度自查，覆盖全部村（社区）"
+            )
             own = inspections.draw_round(
                 self.session,
-                self._actor(town.code, "乡镇"),
+                inspector,
                 scope_code=town.code,
                 year=YEAR,
                 quarter=4,
                 rate=100,
                 seed=f"{YEAR}-{town.code[6:9]}-自查",
-                note="乡镇年度自查，覆盖全部村（社区）",
+                note=note,
             )
-            self._inspect(own.targets, 4, self._actor(town.code, "乡镇"), force_finding=True)
+            self._inspect(own.targets, 4, inspector, force_finding=True)
 
     def _inspect(
         self,
@@ -913,7 +944,7 @@ class _Year:
         for index, target in enumerate(targets):
             day = dt.date(YEAR, quarter * 3 - 1, 20)
             target.inspected_on = day
-            target.inspectors = "县纪委监委、县农业农村委员会" if quarter else ""
+            target.inspectors = f"{self.word}纪委监委、{self.agriculture}" if quarter else ""
             conclusion = self.rng.choices(("good", "fair", "poor"), weights=(55, 35, 10))[0]
             if force_finding and index == 0 and conclusion == "good":
                 conclusion = "fair"
