@@ -8,10 +8,13 @@ from typing import Any
 from flask import Flask, abort, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
+from werkzeug.exceptions import UnprocessableEntity
 
 from core.config import Config, load_config
+from core.coverage import CoverageError
 from core.runtime import Runtime
 from hostapp import admin, api, auth, portal
+from hostapp.errors import html_error, is_api_request
 from hostapp.i18n import install_i18n
 
 SECURE_COOKIES_ENV = "GONGZHI_SECURE_COOKIES"
@@ -61,6 +64,15 @@ def create_app(config: Config | Runtime | str | os.PathLike[str] | None = None) 
             values += request.form.values()
         if any("\x00" in value for value in values):
             abort(400, description="请求中含有空字符（NUL），已拒绝")
+
+    @app.errorhandler(CoverageError)
+    def _outside_coverage(exc: CoverageError) -> Any:
+        # A plugin's record aimed at a part of the tree where the plugin is switched off: the
+        # flush was refused, nothing was written.
+        runtime.db.session.rollback()
+        if is_api_request():
+            return jsonify(code=422, status="Unprocessable Entity", message=str(exc)), 422
+        return html_error(UnprocessableEntity(description=str(exc)))
 
     @app.teardown_appcontext
     def _release_session(_exc: BaseException | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import inspect
+import json
 import os
 import sys
 from pathlib import Path
@@ -22,12 +23,13 @@ from core.config import (
     load_config,
     parse_config,
 )
-from core.localities import LEVEL_LABELS, LocalityCodeError, level_of, validate_code
+from core.localities import LEVEL_LABELS, LocalityCodeError, is_within, level_of, validate_code
 from core.models import Account, ApiToken, Locality
 from core.models.account import generate_password
 from core.plugin_manager import PluginError, installed_entry_points, load_plugin_module
 from core.runtime import Runtime
 from core.security import ROLES
+from core.settings import describe_settings
 
 
 class CliState:
@@ -280,8 +282,57 @@ def config_check(state: CliState) -> None:
         for plugin in runtime.plugins.plugins:
             settings = ", ".join(f"{k}={v!r}" for k, v in plugin.settings.items()) or "无设置"
             click.echo(f"    {plugin.name}（{plugin.manifest.title}）：{settings}")
+            coverage = runtime.plugins.coverage.of(plugin.name)
+            if not coverage.everywhere:
+                click.echo(f"      启用范围：{coverage.describe()}")
     else:
         click.echo("  已启用插件：无")
+
+
+DESCRIBE_WIDTH = 60
+
+
+@config_group.command("describe")
+@click.option("--locality", "locality_code", required=True, help="行政区划代码（12 位）")
+@click.option("--plugin", "only_plugin", default=None, help="只显示这个插件")
+@pass_state
+def config_describe(state: CliState, locality_code: str, only_plugin: str | None) -> None:
+    """显示某个行政区划实际生效的插件和设置，并注明每个取值的来源（默认值、部署配置或一村一策）。"""
+    runtime = state.runtime()
+    try:
+        code = validate_code(locality_code)
+    except LocalityCodeError as exc:
+        fail(f"--locality：{exc}")
+    if not is_within(code, runtime.config.locality_code):
+        fail(f"--locality：{code} 不在本部署的行政区划 {runtime.config.locality_code} 之内")
+    plugins = runtime.plugins
+    if only_plugin is not None and not plugins.is_enabled(only_plugin):
+        fail(f"--plugin：插件 {only_plugin} 未启用（已启用：{', '.join(plugins.names) or '无'}）")
+    with runtime.db.new_session() as session:
+        place = session.get(Locality, code)
+        if place is None:
+            fail(f"--locality：行政区划 {code} 不存在（先导入行政区划，或检查代码）")
+        click.echo(f"{place.name}（{code}，{LEVEL_LABELS[level_of(code)]}）")
+        for name in plugins.names:
+            if only_plugin is not None and name != only_plugin:
+                continue
+            title = plugins.get(name).manifest.title
+            if not plugins.covers(name, code):
+                where = plugins.coverage.of(name).describe()
+                click.echo(f"\n{title}（{name}）：在此未启用（启用范围：{where}）")
+                continue
+            click.echo(f"\n{title}（{name}）：在此启用")
+            for item in describe_settings(session, name, code):
+                click.echo(f"  {item.key}（{item.title}）= {_shown(item.value)}")
+                click.echo(f"      来源：{item.source_label}")
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) > DESCRIBE_WIDTH:
+        count = f"，共 {len(value)} 项" if isinstance(value, list | dict) else ""
+        text = f"{text[:DESCRIBE_WIDTH]}…（已截断{count}）"
+    return text
 
 
 def _redact(url: str) -> str:

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from core.runtime import Runtime
-from core.testing import PASSWORD, serve_wsgi
+from core.testing import PASSWORD, make_app, serve_wsgi
 
 CHROMIUM = os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -64,9 +64,7 @@ def chromium() -> Iterator[Browser]:
 @contextlib.contextmanager
 def served(runtime: Runtime) -> Iterator[str]:
     """The deployment's app under waitress on a free loopback port; yields its base URL."""
-    from helpers import make_app
-
-    with serve_wsgi(make_app(runtime)) as url:
+    with serve_wsgi(make_app(runtime), threads=8) as url:
         yield url
 
 
@@ -92,21 +90,14 @@ def english_words(text: str) -> list[str]:
     return [word for word in ENGLISH_UI_WORDS if re.search(rf"\b{word}\b", text)]
 
 
-class PageLog:
-    """Records every admin page a test visits and checks each is in Chinese as it is seen."""
-
-    def __init__(self) -> None:
-        self.visited: list[str] = []
-
-    def check(self, page: Page) -> str:
-        """The visible text of ``page``; fails naming the page and any English interface word."""
-        page.wait_for_load_state()
-        text = page.inner_text("body")
-        words = english_words(text)
-        assert words == [], f"English interface words on {page.url}: {words}"
-        assert re.search(r"[\u4e00-\u9fff]", text), f"no Chinese on {page.url}"
-        self.visited.append(page.url)
-        return text
+def chinese_text(page: Page) -> str:
+    """The visible text of ``page``; fails naming the page and any English interface word."""
+    page.wait_for_load_state()
+    text = page.inner_text("body")
+    words = english_words(text)
+    assert words == [], f"English interface words on {page.url}: {words}"
+    assert re.search(r"[\u4e00-\u9fff]", text), f"no Chinese on {page.url}"
+    return text
 
 
 def flash_messages(page: Page) -> list[str]:

@@ -1,39 +1,23 @@
 """In a real headless Chromium: logging in, working in the admin, and the portal on a phone.
 
 These tests fail, never skip, when Chromium cannot run: CI installs it (.ci/ensure-chromium.sh).
+The browser, logging in and the checks live in :mod:`browser_support`; each practice's own
+workflows are in ``test_browser_workflows.py``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 
+import browser_support
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from browser_support import PHONE, english_words, log_in
 
-from core.testing import PASSWORD, add_person, serve_wsgi
+from core.testing import add_person, serve_wsgi
 from hostapp import create_app
 
-CHROMIUM = os.environ.get("GONGZHI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+chromium = browser_support.chromium  # one Chromium for the module's tests
 
 
 @pytest.fixture
@@ -51,27 +35,12 @@ def site(make_runtime) -> Iterator[str]:
         yield url
 
 
-def _log_in(page: Page, site: str, username: str) -> None:
-    page.goto(f"{site}/admin/")
-    assert "/login" in page.url
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/$"))
-
-
-def _no_latin_ui(text: str) -> list[str]:
-    """English UI words that would betray an untranslated page."""
-    words = ["List", "Create", "Edit", "Delete", "Save", "Search", "Home", "Filter", "Cancel"]
-    return [w for w in words if re.search(rf"\b{w}\b", text)]
-
-
 def test_a_village_admin_logs_in_and_works_in_chinese(chromium, site):
     page = chromium.new_page()
-    _log_in(page, site, "village")
+    log_in(page, site, "village")
     body = page.inner_text("body")
     assert "首页" in body and "居民" in body and "退出登录" in body
-    assert _no_latin_ui(body) == []
+    assert english_words(body) == []
     page.goto(f"{site}/admin/person/")
     table = page.inner_text("table.model-list")
     assert "张三" in table and "李四" not in table
@@ -85,7 +54,7 @@ def test_a_resident_is_registered_through_the_admin_form(chromium, site):
     from core.identity import make_id_number
 
     page = chromium.new_page()
-    _log_in(page, site, "village")
+    log_in(page, site, "village")
     page.goto(f"{site}/admin/person/new/")
     page.fill("#name", "王五")
     page.fill("#id_number", make_id_number("500243", dt.date(1985, 6, 1), 21))
@@ -98,7 +67,7 @@ def test_a_resident_is_registered_through_the_admin_form(chromium, site):
 
 def test_a_bad_identity_number_is_refused_with_a_chinese_message(chromium, site):
     page = chromium.new_page()
-    _log_in(page, site, "village")
+    log_in(page, site, "village")
     page.goto(f"{site}/admin/person/new/")
     page.fill("#name", "赵六")
     page.fill("#id_number", "500243198506010211")
@@ -111,7 +80,7 @@ def test_a_workflow_action_moves_a_suggestion_through_the_details_page(
     chromium, site, make_runtime
 ):
     page = chromium.new_page()
-    _log_in(page, site, "village")
+    log_in(page, site, "village")
     page.goto(f"{site}/admin/example_suggestion/new/")
     page.fill("#title", "修路灯")
     page.fill("#body", "村口的路灯坏了")

@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import browser_support
 import pytest
-from browser_support import (  # noqa: F401 - chromium is a fixture
+from browser_support import (
     PHONE,
-    PageLog,
-    chromium,
+    chinese_text,
+    english_words,
     flash_messages,
     horizontal_overflow,
     log_in,
@@ -30,9 +31,11 @@ from browser_support import (  # noqa: F401 - chromium is a fixture
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select, update
 
-from core.models import Household, Organization, Person, Tag
+from core.models import Household, Organization, Person
 from core.runtime import Runtime
 from core.testing import COUNTY, add_account, add_person, seed_tree
+
+chromium = browser_support.chromium  # one Chromium for the module's tests
 
 TOWN = "500243001000"  # 汉葭街道
 VILLAGE = "500243001001"  # 城南社区
@@ -68,28 +71,28 @@ def seed_county(session: Any) -> dict[str, int]:
 
 
 class Site:
-    """A served deployment: its runtime, base URL, residents by name and the pages visited."""
+    """A served deployment: its runtime, base URL and residents by name."""
 
     def __init__(self, runtime: Runtime, url: str, people: dict[str, int]) -> None:
         self.runtime = runtime
         self.url = url
         self.people = people
-        self.pages = PageLog()
 
     def open(self, page: Page, path: str) -> str:
         """Go to an admin page and return its visible text, checked to be in Chinese."""
         page.goto(f"{self.url}{path}")
-        return self.pages.check(page)
+        return chinese_text(page)
 
     def shown(self, page: Page) -> str:
         """The visible text of the page the last click led to, checked to be in Chinese."""
-        return self.pages.check(page)
+        return chinese_text(page)
 
     def as_(self, page: Page, username: str) -> None:
-        """Log out whoever is logged in and log in as ``username``."""
+        """Log out whoever is logged in and log in as ``username`` (login page in Chinese too)."""
         log_out(page, self.url)
+        chinese_text(page)
         log_in(page, self.url, username)
-        self.pages.check(page)
+        chinese_text(page)
 
     def portal_on_phone(self, browser: Browser, code: str) -> str:
         """The locality's portal page at phone size: fits the screen, shows no identity number."""
@@ -98,6 +101,7 @@ class Site:
             page = context.new_page()
             page.goto(f"{self.url}/l/{code}")
             text = page.inner_text("body")
+            assert english_words(text) == [], f"English interface words on /l/{code}"
             assert horizontal_overflow(page) <= 0, f"/l/{code} is wider than a phone"
             assert not ID_NUMBER.search(text), "an identity number leaked onto the portal"
             return text
@@ -131,7 +135,7 @@ def make_site(make_runtime) -> Iterator[Callable[..., Site]]:
 
 
 @pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:  # noqa: F811 - chromium is a fixture
+def page(chromium: Browser) -> Iterator[Page]:
     """A fresh desktop browser window for the office staff."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -185,7 +189,7 @@ def test_a_points_claim_goes_through_review_and_public_notice_to_the_ledger(make
     today = dt.date.today()
 
     # The village's clerk reports two residents' volunteering.
-    log_in(page, site.url, "village")
+    site.as_(page, "village")
     site.open(page, "/admin/points_pointsclaim/new/")
     page.fill("#rule_code", "ZY01")
     pick(page, "locality", "城南社区")
@@ -249,10 +253,9 @@ def test_a_points_claim_goes_through_review_and_public_notice_to_the_ledger(make
     assert "张建国" in text and "李秀英" in text
     portal = site.portal_on_phone(page.context.browser, VILLAGE)
     assert "积分排行" in portal and "张*" in portal and "积分公示" not in portal
-    assert len(site.pages.visited) >= 6
 
 
-# --- 协商议事: a matter through 三事分流, 办理 and 群众评议 -----------------------------------------
+# --- 协商议事: a matter through 三事分流, 办理 and 群众评议 ----------------------------------
 
 
 def card(page: Page, title: str) -> Any:
@@ -291,7 +294,7 @@ def test_a_villagers_matter_is_triaged_handled_rated_and_closed_in_the_admin(mak
     site = make_site(["consultation"], {"consultation": {"evaluation_min_ratings": 3}}, seed)
 
     # A resident tells the community office that the rubbish is not collected.
-    log_in(page, site.url, "village")
+    site.as_(page, "village")
     site.open(page, "/admin/consultation_matter/new/")
     page.fill("#title", "垃圾清运不及时")
     page.fill("#description", "三号楼前的垃圾三天没人清运。")
@@ -377,7 +380,7 @@ def test_a_villagers_matter_is_triaged_handled_rated_and_closed_in_the_admin(mak
     assert "张建国" not in portal
 
 
-# --- 村务监督: a voucher from draft through audit to booking ----------------------------------------
+# --- 村务监督: a voucher from draft through audit to booking ------------------------------------
 
 
 def test_a_voucher_is_made_audited_and_booked_by_three_different_people(make_site, page):
@@ -401,7 +404,7 @@ def test_a_voucher_is_made_audited_and_booked_by_three_different_people(make_sit
     last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
 
     # The clerk makes a payment voucher with two lines.
-    log_in(page, site.url, "clerk")
+    site.as_(page, "clerk")
     site.open(page, "/admin/supervision_voucher/new/")
     pick_ajax(page, "account", "银行", "银行存款-农商行")
     pick(page, "kind", "支出凭证")
@@ -515,7 +518,7 @@ def test_an_assistance_application_goes_through_verification_and_notice_to_enrol
         id_number = applicant.id_number
 
     # 一门受理: the applicant brings an identity card to the sub-district's window.
-    log_in(page, site.url, "town")
+    site.as_(page, "town")
     site.open(page, "/admin/assistance_application/intake/")
     page.fill("#id_number", id_number)
     page.select_option("#programme", "minimum_living")

@@ -23,11 +23,13 @@ from core.models import (
     Membership,
     Organization,
     Person,
+    SettingOverride,
     Tag,
 )
 from core.models.organization import ORGANIZATION_KIND_LABELS, SOCIAL_ORGANIZATION_TYPES
 from core.security import ROLES
 from hostapp.admin.base import ReadOnlyScopedView, ScopedAjaxLoader, ScopedModelView
+from hostapp.admin.settings_view import SettingOverrideView
 from hostapp.auth import current_principal
 
 CORE_CATEGORY = _l("基础信息")
@@ -143,6 +145,8 @@ class PersonView(ScopedModelView):
     def extra_details(self, record: Person) -> list[Any]:
         groups = []
         for plugin in self.runtime.plugins.plugins:
+            if not self.runtime.plugins.covers(plugin.name, record.locality_code):
+                continue
             caller = self.runtime.plugins.plugin_hook_caller(plugin.name, "provide_person_summary")
             for rows in caller(person_id=record.id, session=self.session):
                 if rows:
@@ -386,6 +390,9 @@ def core_views(runtime: Any) -> list[Any]:
         OrganizationView(Organization, runtime, name=_l("组织"), category=CORE_CATEGORY),
         MembershipView(Membership, runtime, name=_l("组织成员"), category=CORE_CATEGORY),
         TagView(Tag, runtime, name=_l("居民标签"), category=CORE_CATEGORY),
+        SettingOverrideView(
+            SettingOverride, runtime, name=_l("一村一策设置"), category=SYSTEM_CATEGORY
+        ),
         AccountView(Account, runtime, name=_l("后台账号"), category=SYSTEM_CATEGORY),
         AuditView(AuditEntry, runtime, name=_l("审计日志"), category=SYSTEM_CATEGORY),
         EventView(EventRecord, runtime, name=_l("事件日志"), category=SYSTEM_CATEGORY),
