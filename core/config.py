@@ -16,7 +16,8 @@ from typing import Any
 import marshmallow
 from marshmallow import fields, validate
 
-from core.localities import LocalityCodeError, validate_code
+from core.coverage import Coverage, parse_coverage
+from core.localities import LocalityCodeError, is_within, validate_code
 from core.validation import flatten_errors
 
 CONFIG_ENV = "GONGZHI_CONFIG"
@@ -73,6 +74,16 @@ class RoleSchema(marshmallow.Schema):
     permissions = fields.List(fields.String(), load_default=list)
 
 
+class CoverageSchema(marshmallow.Schema):
+    """``[coverage.NAME]``: the part of the tree where plugin NAME runs (see core.coverage)."""
+
+    class Meta:
+        unknown = marshmallow.RAISE
+
+    only = fields.List(fields.String(validate=_locality_code), load_default=list)
+    exclude = fields.List(fields.String(validate=_locality_code), load_default=list)
+
+
 class DemoSchema(marshmallow.Schema):
     """``[demo]``: what the demo data looks like (see docs/localities.md)."""
 
@@ -95,6 +106,9 @@ class ConfigSchema(marshmallow.Schema):
     plugins = fields.Nested(PluginsSchema, load_default=lambda: {"enabled": []})
     roles = fields.Dict(keys=fields.String(), values=fields.Nested(RoleSchema), load_default=dict)
     demo = fields.Nested(DemoSchema, load_default=dict)
+    coverage = fields.Dict(
+        keys=fields.String(), values=fields.Nested(CoverageSchema), load_default=dict
+    )
 
 
 @dataclasses.dataclass
@@ -112,6 +126,7 @@ class Config:
     plugin_settings: dict[str, dict[str, Any]]
     role_grants: dict[str, list[str]]
     raw: dict[str, Any] = dataclasses.field(repr=False)
+    coverage: dict[str, Coverage] = dataclasses.field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -171,6 +186,20 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
             errors.append(f"plugins.{name}: 必须是表（[plugins.{name}]）")
         else:
             settings[name] = value
+    coverage: dict[str, Coverage] = {}
+    for name, table in loaded["coverage"].items():
+        if name not in enabled:
+            errors.append(
+                f"coverage.{name}: 插件 {name} 未启用（请加入 plugins.enabled 或删除此节）"
+            )
+        for key in ("only", "exclude"):
+            for index, code in enumerate(table[key]):
+                if not is_within(code, deployment["locality_code"]):
+                    errors.append(
+                        f"coverage.{name}.{key}[{index}]: {code} 不在本部署的行政区划"
+                        f" {deployment['locality_code']} 之内"
+                    )
+        coverage[name] = parse_coverage(table)
     if errors:
         raise ConfigError(label, errors)
     base_dir = path.parent if path else Path.cwd()
@@ -186,6 +215,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         enabled_plugins=enabled,
         plugin_settings=settings,
         role_grants={role: spec["permissions"] for role, spec in loaded["roles"].items()},
+        coverage=coverage,
         raw=data,
     )
 

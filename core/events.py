@@ -72,7 +72,8 @@ class EventRecord(Base):
 
 
 def emit(session: Session, event: DomainEvent) -> EventRecord:
-    """Record ``event`` and dispatch it to every enabled plugin's ``on_event`` hook.
+    """Record ``event`` and dispatch it to the ``on_event`` hook of every plugin running at the
+    event's locality (plugins switched off there by ``[coverage]`` do not react).
 
     Runs inside the caller's transaction: if a reaction raises, the whole change rolls back.
     The session must come from a Gongzhi :class:`~core.db.Database` carrying the plugin manager.
@@ -86,5 +87,5 @@ def emit(session: Session, event: DomainEvent) -> EventRecord:
     session.add(record)  # flushed with the caller's next flush; reactions' queries autoflush
     plugins = session.info.get("plugins")
     if plugins is not None:
-        plugins.hook.on_event(event=event, session=session)
+        plugins.hook_at(event.locality_code, "on_event")(event=event, session=session)
     return record

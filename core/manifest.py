@@ -33,7 +33,9 @@ class PluginManifest:
     be enabled too; ``requires_core`` is a version specifier (``">=0.1,<1"``); ``settings_schema``
     validates ``[plugins.NAME]`` in the deployment config and supplies defaults; ``migrations`` is
     the folder of the plugin's Alembic branch (``None`` for a plugin without tables);
-    ``templates`` a folder of Jinja templates; ``hookspecs`` a module adding the plugin's own hooks.
+    ``templates`` a folder of Jinja templates; ``hookspecs`` a module adding the plugin's own hooks;
+    ``local_settings`` names the settings towns and villages may override in the admin (一村一策;
+    ``None``: every top-level setting, ``()``: none).
     """
 
     name: str
@@ -46,6 +48,7 @@ class PluginManifest:
     migrations: Path | None = None
     templates: Path | None = None
     hookspecs: object | None = None
+    local_settings: tuple[str, ...] | None = None
 
     def load_settings(self, raw: dict) -> dict:
         """Validate and complete ``raw`` settings; raises ``marshmallow.ValidationError``."""

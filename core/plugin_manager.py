@@ -21,6 +21,7 @@ from packaging.version import Version
 
 import core
 from core import hookspecs
+from core.coverage import Coverage, CoverageMap
 from core.manifest import Permission, PluginManifest
 from core.security import CORE_PERMISSIONS, PermissionRegistry
 from core.validation import flatten_errors
@@ -151,7 +152,12 @@ class PluginManager:
         settings: Mapping[str, Mapping[str, Any]] | None = None,
         installed: Mapping[str, importlib.metadata.EntryPoint] | None = None,
         role_grants: Mapping[str, Iterable[str]] | None = None,
+        coverage: Mapping[str, Coverage] | None = None,
     ) -> None:
+        self.coverage = CoverageMap(coverage or {})
+        self.coverage_everywhere = all(c.everywhere for c in (coverage or {}).values())
+        self._table_owners: dict[str, str | None] = {}
+        self._subset_callers: dict[tuple[str, frozenset[str]], Any] = {}
         self.installed = dict(installed if installed is not None else installed_entry_points())
         self._pm = pluggy.PluginManager(core.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
@@ -188,6 +194,57 @@ class PluginManager:
         """A caller of hook ``hook_name`` that reaches only plugin ``name``'s implementation."""
         others = [p.module for p in self.plugins if p.name != name]
         return self._pm.subset_hook_caller(hook_name, remove_plugins=others)
+
+    # -- coverage: where in the tree each plugin runs ----------------------------------------------
+
+    def covers(self, name: str, locality_code: str) -> bool:
+        """Whether plugin ``name`` is enabled and runs at ``locality_code`` (see core.coverage)."""
+        return self.is_enabled(name) and self.coverage.covers(name, locality_code)
+
+    def reaches(self, name: str, scope_code: str) -> bool:
+        """Whether plugin ``name`` is enabled and runs at ``scope_code`` or anywhere under it."""
+        return self.is_enabled(name) and self.coverage.reaches(name, scope_code)
+
+    def names_at(self, locality_code: str) -> list[str]:
+        """The plugins running at ``locality_code``, in plugin order."""
+        return [name for name in self.names if self.coverage.covers(name, locality_code)]
+
+    def owner_of_table(self, table: str) -> str | None:
+        """The enabled plugin whose prefix names ``table`` (``points_ledger`` → ``points``)."""
+        if table not in self._table_owners:
+            owners = [n for n in self.names if table.startswith(f"{n}_")]
+            self._table_owners[table] = max(owners, key=len) if owners else None
+        return self._table_owners[table]
+
+    def hook_at(self, locality_code: str, hook_name: str) -> Any:
+        """A caller of hook ``hook_name`` reaching only the plugins running at ``locality_code``.
+
+        Event reactions go through it: a plugin switched off at the event's place does not react.
+        """
+        if self.coverage_everywhere:
+            return getattr(self._pm.hook, hook_name)
+        return self._subset(hook_name, self.coverage.uncovering(self.names, locality_code))
+
+    def hook_reaching(self, scope_code: str, hook_name: str) -> Any:
+        """A caller of hook ``hook_name`` reaching the plugins that run at or under ``scope_code``.
+
+        Pages about a place go through it: a town's page shows a plugin piloted in one village.
+        """
+        if self.coverage_everywhere:
+            return getattr(self._pm.hook, hook_name)
+        absent = [n for n in self.names if not self.coverage.reaches(n, scope_code)]
+        return self._subset(hook_name, absent)
+
+    def _subset(self, hook_name: str, removed: Iterable[str]) -> Any:
+        key = (hook_name, frozenset(removed))
+        if key not in self._subset_callers:
+            modules = [p.module for p in self.plugins if p.name in key[1]]
+            self._subset_callers[key] = (
+                self._pm.subset_hook_caller(hook_name, remove_plugins=modules)
+                if modules
+                else getattr(self._pm.hook, hook_name)
+            )
+        return self._subset_callers[key]
 
     def implemented_hooks(self, name: str) -> list[str]:
         """Names of the hooks plugin ``name`` implements, sorted."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, coverage, settings
 from core.config import Config
 from core.db import Database
 from core.plugin_manager import PluginManager
@@ -32,10 +32,16 @@ class Runtime:
     ) -> None:
         self.config = config
         self.plugins = PluginManager(
-            config.enabled_plugins, config.plugin_settings, installed, config.role_grants
+            config.enabled_plugins,
+            config.plugin_settings,
+            installed,
+            config.role_grants,
+            config.coverage,
         )
         self.db = Database(config.database_url, {"plugins": self.plugins, "runtime": self})
         audit.install(self.db.factory)
+        coverage.install_guard(self.db.factory)
+        settings.install(self.db.factory)
 
     @property
     def table_prefixes(self) -> tuple[str, ...]:
@@ -61,6 +67,15 @@ class Runtime:
         self.db.dispose()
 
 
-def plugin_settings(session: Session, name: str) -> dict[str, Any]:
-    """The validated settings of plugin ``name``, from any session made by a runtime."""
-    return session.info["plugins"].settings(name)
+def plugin_settings(
+    session: Session, name: str, locality_code: str | None = None
+) -> dict[str, Any]:
+    """The validated settings of plugin ``name``, from any session made by a runtime.
+
+    With ``locality_code``, the settings in force there: the config's values overridden by the
+    nearest town or village override up the tree (一村一策, see :mod:`core.settings`). Without it,
+    the county's settings from the config.
+    """
+    if locality_code is None:
+        return session.info["plugins"].settings(name)
+    return settings.effective_settings(session, name, locality_code)

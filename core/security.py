@@ -26,6 +26,8 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("core.account.manage", "管理后台账号", ("county_admin", "town_admin")),
     Permission("core.audit.view", "查看审计日志", ("county_admin",)),
     Permission("core.event.view", "查看事件日志", ("county_admin",)),
+    Permission("core.settings.view", "查看一村一策设置", ALL_ADMINS),
+    Permission("core.settings.override", "设置一村一策（覆盖插件设置）", ALL_ADMINS),
 )
 
 

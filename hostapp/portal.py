@@ -77,11 +77,14 @@ def locality(code: str) -> Any:
     residents = session.scalar(
         select(func.count()).select_from(Person).where(Person.scope_clause(code))
     )
-    title = (
-        runtime.plugins.hook.provide_locality_title(locality=place, session=session) or place.name
-    )
+
+    # Only the plugins running at or under this place speak on its page ([coverage]).
+    def hook(name: str) -> Any:
+        return runtime.plugins.hook_reaching(code, name)
+
+    title = hook("provide_locality_title")(locality=place, session=session) or place.name
     sections: list[tuple[int, int, PortalSection]] = []
-    results = runtime.plugins.hook.register_portal_sections(locality=place, session=session)
+    results = hook("register_portal_sections")(locality=place, session=session)
     for plugin_index, result in enumerate(results):
         for section in result or ():
             sections.append((section.order, plugin_index, section))
@@ -89,9 +92,7 @@ def locality(code: str) -> Any:
     notices = sorted(
         (
             n
-            for result in runtime.plugins.hook.provide_public_notices(
-                locality=place, session=session
-            )
+            for result in hook("provide_public_notices")(locality=place, session=session)
             for n in result or ()
         ),
         key=lambda notice: notice.published_at,

@@ -6,6 +6,7 @@ from core.models.account import Account, ApiToken
 from core.models.locality import Locality
 from core.models.organization import Membership, Organization, OrganizationKind
 from core.models.person import Household, Person, Tag
+from core.models.setting import SettingOverride
 
 __all__ = [
     "Account",
@@ -19,5 +20,6 @@ __all__ = [
     "Organization",
     "OrganizationKind",
     "Person",
+    "SettingOverride",
     "Tag",
 ]

@@ -9,6 +9,7 @@ from flask_admin import Admin, BaseView
 from core.plugin_manager import EnabledPlugin
 from core.runtime import Runtime
 from hostapp.admin.base import ReadOnlyScopedView, ScopedAjaxLoader, ScopedModelView
+from hostapp.auth import current_principal
 
 
 class AdminRegistrar:
@@ -54,6 +55,7 @@ class AdminRegistrar:
         view_kwargs.setdefault("endpoint", f"{self.plugin.name}_{model.__name__.lower()}")
         cls = type(f"{model.__name__}AdminView", (view_class,), options) if options else view_class
         view = cls(model, self.runtime, name=name, **view_kwargs)
+        self._honour_coverage(view)
         self.admin.add_view(view)
         return view
 
@@ -61,5 +63,26 @@ class AdminRegistrar:
         """Add any Flask-Admin view; it gets the plugin's category if it has none."""
         if getattr(view, "category", None) is None:
             view.category = self.plugin.manifest.title
+        self._honour_coverage(view)
         self.admin.add_view(view)
         return view
+
+    def _honour_coverage(self, view: BaseView) -> None:
+        """Hide ``view`` from accounts whose scope the plugin does not reach (``[coverage]``).
+
+        Wrapping the view's own check covers every kind of view a plugin may add, and keeps its
+        login and permission rules; a hidden view answers 403 to a typed URL.
+        """
+        plugins = self.runtime.plugins
+        name = self.plugin.name
+        if plugins.coverage.of(name).everywhere:
+            return
+        own_check = view.is_accessible
+
+        def is_accessible() -> bool:
+            principal = current_principal()
+            if principal is not None and not plugins.reaches(name, principal.scope_code):
+                return False
+            return own_check()
+
+        view.is_accessible = is_accessible  # type: ignore[method-assign]

@@ -99,5 +99,9 @@ class ApiRegistrar:
         if row is None or not row.is_valid(utcnow()) or not row.account.is_active:
             abort(401, message="令牌无效或已过期")
         principal = self.runtime.plugins.permissions.principal(row.account)
+        plugins = self.runtime.plugins
+        if self.plugin_name and not plugins.reaches(self.plugin_name, principal.scope_code):
+            title = plugins.get(self.plugin_name).manifest.title
+            abort(403, message=f"{title}未在您管辖的区划内启用")
         g.principal = principal
         session.info.update(actor=principal.label, channel="api")

@@ -155,7 +155,7 @@ def register_cli_commands(cli):
 
 @hookimpl
 def register_demo_data(session, root, rng):
-    from core.models import Locality
+    from core.models import Locality, SettingOverride
 
     villages = session.scalars(
         select(Locality)
@@ -167,6 +167,16 @@ def register_demo_data(session, root, rng):
         session.add(
             Suggestion(
                 title=f"关于{topic}的建议", body="希望村里尽快解决。", locality_code=village.code
+            )
+        )
+        # 一村一策: each of these villages titles itself its own way.
+        session.add(
+            SettingOverride(
+                locality_code=village.code,
+                plugin="example",
+                key="title_suffix",
+                value=f"（{village.name}示范）",
+                reason="村民代表会议决定",
             )
         )
 
@@ -187,7 +197,7 @@ def provide_person_summary(person_id, session):
 
 @hookimpl
 def provide_locality_title(locality, session):
-    settings = plugin_settings(session, "example")
+    settings = plugin_settings(session, "example", locality.code)
     if locality.code in settings["model_villages"]:
         return locality.name + settings["title_suffix"]
     return None
