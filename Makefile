@@ -12,10 +12,10 @@ PG_TEST_URL ?= $(PG_DEFAULT_URL)
 
 .PHONY: setup demo test test-sqlite test-postgres lint format bench clean
 
-$(BIN)/.installed: pyproject.toml tests/example_plugin/pyproject.toml
+$(BIN)/.installed: pyproject.toml tests/example_plugin/pyproject.toml examples/compact/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' -e tests/example_plugin
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e tests/example_plugin -e examples/compact
 	touch $@
 
 ## setup: create .venv and install Gongzhi with its development tools

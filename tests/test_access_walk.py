@@ -15,7 +15,7 @@ from core.testing import COUNTY, add_account, add_person, seed_tree
 from hostapp import create_app
 
 VILLAGE = "500243001001"
-ALL_PLUGINS = ["points", "assistance", "supervision", "consultation", "example"]
+ALL_PLUGINS = ["points", "assistance", "supervision", "consultation", "example", "compact"]
 
 
 @pytest.fixture

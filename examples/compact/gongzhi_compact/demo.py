@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.demo import plugin_covers
 from core.models import Locality, Person
 from core.runtime import plugin_settings
 from gongzhi_compact.drafting import add_article, start_draft
@@ -71,8 +72,8 @@ REVISION_ARTICLE = "饲养犬只须拴养或圈养，出门牵绳；放任犬只
 
 
 def seed(session: Session, root: Locality, rng: random.Random) -> None:
-    """Compacts in force in the first :data:`VILLAGES` villages with residents, and a revision
-    under way in the first of them."""
+    """Compacts in force in the first :data:`VILLAGES` villages with residents where the
+    deployment runs both this plugin and consultation, and a revision under way in the first."""
     settings = plugin_settings(session, "compact")
     meeting_form = plugin_settings(session, "consultation")["meeting_forms"][0]
     people: dict[str, list[Person]] = collections.defaultdict(list)
@@ -88,6 +89,8 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
             .order_by(Locality.code)
         )
         if people[v.code]
+        and plugin_covers(session, "compact", v.code)
+        and plugin_covers(session, "consultation", v.code)
     ][:VILLAGES]
     now = utcnow().replace(microsecond=0)
     for index, village in enumerate(villages):
