@@ -1,4 +1,9 @@
-"""``POST /api/v1/tokens``: exchange a username and password for a bearer token."""
+"""``POST /api/v1/tokens``: exchange a username and password for a bearer token.
+
+The same brakes as the login page apply (:mod:`hostapp.auth`): the per-account lock, the
+per-client-address throttle (429 with ``Retry-After``) and the refusal of the demo password on a
+deployment that is not a demo.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from marshmallow import Schema, fields, validate
 from core.db import utcnow
 from core.models import ApiToken
 from hostapp.api.schemas import NO_NUL
-from hostapp.auth import check_credentials
+from hostapp.auth import LoginThrottled, authenticate
 from hostapp.context import current_runtime
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
@@ -44,13 +49,15 @@ def tokens_blueprint() -> Blueprint:
     @blueprint.arguments(CredentialsSchema)
     @blueprint.response(201, TokenSchema)
     @blueprint.alt_response(401, description="用户名或密码错误，或账号已锁定")
+    @blueprint.alt_response(429, description="本地址登录失败次数过多，请按 Retry-After 秒数后再试")
     def issue_token(credentials: dict[str, Any]) -> dict[str, Any]:
         """Issue a bearer token valid for 30 days."""
         runtime = current_runtime()
         session = runtime.db.session
-        account, error = check_credentials(
-            session, credentials["username"], credentials["password"]
-        )
+        try:
+            account, error = authenticate(session, credentials["username"], credentials["password"])
+        except LoginThrottled as exc:
+            abort(429, message=exc.message, headers={"Retry-After": str(exc.retry_after)})
         if account is None:
             abort(401, message=error)
         session.info.update(actor=f"account:{account.username}", channel="api")
