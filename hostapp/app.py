@@ -13,7 +13,7 @@ from werkzeug.exceptions import UnprocessableEntity
 from core.config import Config, load_config
 from core.coverage import CoverageError
 from core.runtime import Runtime
-from hostapp import admin, api, auth, portal
+from hostapp import admin, api, auth, portal, privacy
 from hostapp.errors import html_error, is_api_request
 from hostapp.i18n import install_i18n
 
@@ -49,6 +49,7 @@ def create_app(config: Config | Runtime | str | os.PathLike[str] | None = None) 
     app.extensions["gongzhi"] = runtime
 
     install_i18n(app, runtime)
+    privacy.init_app(app, runtime)
     csrf = CSRFProtect(app)
     auth.init_app(app, runtime)
     api.init_app(app, runtime, csrf)

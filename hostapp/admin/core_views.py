@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import flash, redirect, request
+from flask_admin import expose
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import false, true
@@ -12,7 +15,7 @@ from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import Optional
 
 from core.events import PersonRegistered, emit
-from core.identity import mask_phone
+from core.identity import IdentityError, mask_id_number, mask_phone, normalize_id_number
 from core.localities import LEVEL_LABELS
 from core.models import (
     Account,
@@ -84,7 +87,10 @@ class PersonView(ScopedModelView):
         "tags",
     ]
     column_details_list = [*column_list, "relation", "note", "created_at"]
-    column_searchable_list = ["name", "id_number"]
+    # By name only: the search is a GET, and an identity number must never be part of an address
+    # (hostapp/privacy.py). Finding a resident by identity number is the POST lookup below.
+    column_searchable_list = ["name"]
+    list_template = "admin/gongzhi/person_list.html"
     column_filters = ["sex", "birth_date", "tags.name"]
     column_labels = {
         "name": _l("姓名"),
@@ -141,6 +147,32 @@ class PersonView(ScopedModelView):
             # Editing would reveal the full number in the field's value.
             del form.id_number
         return form
+
+    @expose("/lookup/", methods=["POST"])
+    def lookup_view(self) -> Any:
+        """按身份证号查找: open the resident with this identity number, if within scope.
+
+        A POST form, so that the number stays out of the address; the answer redirects to the
+        resident's details page, whose address holds only the record's id.
+        """
+        list_url = self.get_url(".index_view")
+        raw = (request.form.get("id_number") or "").strip()
+        if not raw:
+            flash(_("请输入要查找的身份证号"), "error")
+            return redirect(list_url, code=303)
+        try:
+            number = normalize_id_number(raw)
+        except IdentityError as exc:
+            flash(_("身份证号：%(error)s", error=str(exc)), "error")
+            return redirect(list_url, code=303)
+        person = self.get_query().filter(Person.id_number == number).one_or_none()
+        if person is None:
+            flash(
+                _("您的管辖范围内没有身份证号为 %(number)s 的居民", number=mask_id_number(number)),
+                "info",
+            )
+            return redirect(list_url, code=303)
+        return redirect(self.get_url(".details_view", id=person.id, url=list_url), code=303)
 
     def extra_details(self, record: Person) -> list[Any]:
         groups = []
