@@ -572,5 +572,11 @@ def account_create(
     click.echo("密码和令牌只显示这一次，请妥善保存。")
 
 
+# `gongzhi plugin new NAME`: tools for plugin authors, which need no config (cli_scaffold.py).
+from hostapp.cli_scaffold import plugin_group  # noqa: E402
+
+main.add_command(plugin_group)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
