@@ -13,7 +13,7 @@ import decimal
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String, event, insert, inspect, select, update
@@ -202,18 +202,35 @@ BULK_ACTION = "bulk"
 """The action of an entry standing for a batch of rows inserted in one statement."""
 
 
-def bulk_digest(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """SHA-256 over rows given as value sequences in ``columns`` order, one canonical JSON array
-    per row (dates in ISO form). Whoever holds the rows can recompute it and compare it with the
-    ``sha256`` of a bulk entry; the chain makes the entry itself tamper-evident."""
-    digest = hashlib.sha256(
-        json.dumps(list(columns), ensure_ascii=False, separators=(",", ":")).encode()
+def bulk_digest(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """SHA-256 of rows given as value sequences in ``columns`` order: the UTF-8 of the compact
+    JSON ``{"columns": [...], "rows": [[...], ...]}`` (dates and times in ISO form). Whoever
+    holds the rows can recompute it and compare it with the ``sha256`` of a bulk entry; the
+    chain makes the entry itself tamper-evident."""
+    text = json.dumps(
+        {"columns": list(columns), "rows": list(rows)},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_jsonable,
     )
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_jsonable).encode
-    for row in rows:
-        digest.update(b"\n")
-        digest.update(dumps(list(row)).encode())
-    return digest.hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def id_ranges(ids: Sequence[int]) -> list[list[int]]:
+    """Ids as ``[first, last]`` runs of consecutive values, in the given order."""
+    runs: list[list[int]] = []
+    for value in ids:
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return runs
+
+
+def bulk_ids(entry: AuditEntry) -> list[int]:
+    """Every id a bulk entry covers, in order."""
+    runs = (entry.after or {}).get("id_ranges", [])
+    return [i for first, last in runs for i in range(first, last + 1)]
 
 
 def record_bulk(
@@ -227,16 +244,16 @@ def record_bulk(
 ) -> None:
     """Append one chain entry for rows inserted in bulk, bypassing the per-row listener.
 
-    The entry (action :data:`BULK_ACTION`) records the table, how many rows, their first and last
-    ids, every id, the columns and the :func:`bulk_digest` of the rows, with the session's actor
-    and channel; :func:`verify` checks it like any other entry.
+    The entry (action :data:`BULK_ACTION`) records the table, how many rows, their ids as
+    ``[first, last]`` runs, the columns and the :func:`bulk_digest` of the rows, with the
+    session's actor and channel; :func:`verify` checks it like any other entry.
     """
     if not record_ids:
         return
     ids = list(record_ids)
     after: dict[str, Any] = {
         "rows": len(ids),
-        "ids": ids,
+        "id_ranges": id_ranges(ids),
         "columns": list(columns),
         "sha256": digest,
     }

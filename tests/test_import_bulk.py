@@ -149,6 +149,7 @@ def test_each_batch_is_one_audit_entry_whose_digest_matches_the_stored_rows(seed
             .order_by(AuditEntry.id)
         ).all()
         assert [e.after["rows"] for e in entries] == [20, 20, 10]
+        assert [len(audit.bulk_ids(e)) for e in entries] == [20, 20, 10]
         assert {(e.actor, e.channel) for e in entries} == {("account:county", "import")}
         assert audit.verify(session).ok
         households = session.scalars(
@@ -169,13 +170,13 @@ def test_each_batch_is_one_audit_entry_whose_digest_matches_the_stored_rows(seed
             return audit.bulk_digest(_BULK_PERSON_COLUMNS, rows)
 
         first = entries[0]
-        assert stored_digest(first.after["ids"]) == first.after["sha256"]
+        assert stored_digest(audit.bulk_ids(first)) == first.after["sha256"]
         # Quietly renaming an imported resident no longer matches the batch's digest.
         session.execute(
             text("UPDATE core_person SET name = '改名' WHERE id = :id"),
-            {"id": first.after["ids"][3]},
+            {"id": audit.bulk_ids(first)[3]},
         )
-        assert stored_digest(first.after["ids"]) != first.after["sha256"]
+        assert stored_digest(audit.bulk_ids(first)) != first.after["sha256"]
 
 
 def test_editing_a_bulk_audit_entry_breaks_the_chain(seeded, tmp_path):
@@ -234,6 +235,9 @@ def test_existing_households_and_tags_are_reused_in_bulk(seeded, tmp_path):
         make_id_number("999999", dt.date(1980, 5, 17), 15),
         make_id_number("500243", dt.date.today() + dt.timedelta(days=400), 16),
         "50024319800517001",
+        make_id_number("500243", dt.date(1870, 5, 17), 17),
+        make_id_number("500243", dt.date(1980, 5, 18), 18),
+        make_id_number("422801", dt.date(1980, 5, 17), 19),
     ],
 )
 def test_the_cached_identity_check_agrees_with_the_full_check(number):
