@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from core.config import CONFIG_ENV
 from core.scaffold import (
     MAX_NAME_LENGTH,
+    MAX_TITLE_LENGTH,
     ScaffoldError,
     scaffold,
     template_files,
@@ -258,3 +259,15 @@ def test_gongzhi_enables_migrates_and_lists_the_installed_plugin(installed):
     upgraded = run_in(installed, *cli, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
     assert "garden_0001" in upgraded.stdout
+
+
+def test_the_plugin_authors_guide_describes_the_scaffold_as_it_is(tmp_path):
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text("utf-8")
+    section = guide.split("## Scaffolding a plugin / 用脚手架新建插件", 1)[1].split("\n## ", 1)[0]
+    assert f"most {MAX_NAME_LENGTH} characters" in section
+    assert f"at most {MAX_TITLE_LENGTH} characters" in section
+    # The guide scaffolds "compact", which may be installed here already: compare with "garden".
+    folder = scaffold("garden", tmp_path, title="菜园")
+    for path in files_under(folder):
+        shown = Path(path).name.replace("garden", "compact")
+        assert shown in section, f"docs/plugins.md does not show {shown}"
