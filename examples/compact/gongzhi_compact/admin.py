@@ -20,11 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.workflow import WorkflowError
+from plugins.consultation.models import ConsultationDeliberation
+
 from gongzhi_compact import adoption, drafting
 from gongzhi_compact.errors import CompactError
 from gongzhi_compact.models import CompactAdoption, CompactArticle, CompactVersion
 from gongzhi_compact.workflow import DRAFT, FORM_TRANSITIONS, VERSION_WORKFLOW
-from plugins.consultation.models import ConsultationDeliberation
 
 VERSION_LABELS = {
     "number": "版本",

@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.events import emit
 from core.runtime import plugin_settings
-from gongzhi_compact.errors import CompactError
-from gongzhi_compact.events import CompactAdopted, CompactPublished
-from gongzhi_compact.models import CompactAdoption, CompactVersion
 from plugins.consultation.deliberations import add_agenda, attendee_count
 from plugins.consultation.errors import ConsultationError
 from plugins.consultation.matters import submit_matter
 from plugins.consultation.models import ConsultationAgendaItem, ConsultationDeliberation
+
+from gongzhi_compact.errors import CompactError
+from gongzhi_compact.events import CompactAdopted, CompactPublished
+from gongzhi_compact.models import CompactAdoption, CompactVersion
 
 MAX_DESCRIPTION = 5000
 """The longest description of a consultation matter."""
@@ -243,6 +244,7 @@ def refer(
     ``scope_code`` is the caller's scope: a meeting outside it is named by id only.
     """
     from core.localities import is_within
+
     from gongzhi_compact.workflow import VERSION_WORKFLOW
 
     deliberation = session.get(ConsultationDeliberation, deliberation_id)

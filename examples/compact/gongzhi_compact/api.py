@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.workflow import WorkflowError
+
 from gongzhi_compact import adoption, drafting
 from gongzhi_compact.errors import CompactError
 from gongzhi_compact.models import CompactAdoption, CompactArticle, CompactVersion

@@ -19,8 +19,6 @@ from core.db import utcnow
 from core.demo import plugin_covers
 from core.models import Locality, Person
 from core.runtime import plugin_settings
-from gongzhi_compact.drafting import add_article, start_draft
-from gongzhi_compact.models import CompactAdoption, CompactArticle, CompactVersion
 from plugins.consultation.catalogue import session_catalogue
 from plugins.consultation.models import (
     ConsultationAgendaItem,
@@ -28,6 +26,9 @@ from plugins.consultation.models import (
     ConsultationDeliberation,
     ConsultationMatter,
 )
+
+from gongzhi_compact.drafting import add_article, start_draft
+from gongzhi_compact.models import CompactAdoption, CompactArticle, CompactVersion
 
 VILLAGES = 3
 """How many villages get a compact."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.localities import Level, is_within, level_of
 from core.models import Locality
 from core.runtime import plugin_settings
+
 from gongzhi_compact import rules
 from gongzhi_compact.errors import CompactError, clean_text
 from gongzhi_compact.models import CompactArticle, CompactVersion

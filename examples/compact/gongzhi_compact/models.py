@@ -17,8 +17,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base, UTCDateTime, utcnow
 from core.models.scoped import LocalityScoped
-from gongzhi_compact.workflow import VERSION_WORKFLOW
 from plugins.consultation.models import ConsultationDeliberation, ConsultationMatter
+
+from gongzhi_compact.workflow import VERSION_WORKFLOW
 
 
 class CompactVersion(LocalityScoped, Base):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core import hookimpl
 from core.manifest import Permission, PluginManifest
+
 from gongzhi_compact import admin as admin_views
 from gongzhi_compact import api as api_endpoints
 from gongzhi_compact import (

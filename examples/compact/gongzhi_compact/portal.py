@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.localities import Level, level_of
 from core.portal import PortalSection, PublicNotice
+
 from gongzhi_compact.drafting import in_force
 from gongzhi_compact.models import CompactAdoption, CompactVersion
 

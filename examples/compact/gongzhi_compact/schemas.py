@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.localities import LocalityCodeError, validate_code
+
 from gongzhi_compact.workflow import FORM_TRANSITIONS, VERSION_WORKFLOW
 
 NO_NUL = validate.Regexp(r"^[^\x00]*$", error="不能包含空字符")

@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import types
 
-from gongzhi_compact import adoption, drafting
-from gongzhi_compact.models import CompactVersion
-
 from core.db import utcnow
 from core.testing import NEIGHBOUR, VILLAGE, add_person, principal
 from plugins.consultation import deliberations
 from plugins.consultation.models import ConsultationDeliberation
+
+from gongzhi_compact import adoption, drafting
+from gongzhi_compact.models import CompactVersion
 
 WORKFLOW = CompactVersion.__workflow__
 MEETING = ConsultationDeliberation.__workflow__

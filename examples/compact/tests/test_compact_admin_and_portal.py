@@ -12,10 +12,11 @@ from compact_support import (
     put_to_meeting,
     reviewed,
 )
-from gongzhi_compact.models import CompactArticle, CompactVersion
 from sqlalchemy import select
 
 from core.testing import NEIGHBOUR, VILLAGE, csrf_token, flashes, principal, submit
+
+from gongzhi_compact.models import CompactArticle, CompactVersion
 
 ADMIN = "/admin/compact_version"
 

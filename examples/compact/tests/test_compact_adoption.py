@@ -14,15 +14,16 @@ from compact_support import (
     put_to_meeting,
     reviewed,
 )
-from gongzhi_compact import adoption, drafting
-from gongzhi_compact.errors import CompactError
-from gongzhi_compact.models import CompactAdoption, CompactVersion
 from sqlalchemy import select
 
 from core.models import EventRecord
 from core.testing import NEIGHBOUR, principal
 from core.workflow import WorkflowError
 from plugins.consultation.models import ConsultationAgendaItem, ConsultationMatter
+
+from gongzhi_compact import adoption, drafting
+from gongzhi_compact.errors import CompactError
+from gongzhi_compact.models import CompactAdoption, CompactVersion
 
 
 def test_a_draft_with_a_fine_cannot_be_submitted_and_the_refusal_names_article_and_phrase(

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 from compact_support import LAWFUL_ARTICLES, draft_with, plan_meeting, reviewed
-from gongzhi_compact.models import CompactVersion
 
 from core.testing import NEIGHBOUR, VILLAGE, principal
+
+from gongzhi_compact.models import CompactVersion
 
 VERSIONS = "/api/v1/compact/versions"
 

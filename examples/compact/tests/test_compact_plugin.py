@@ -7,8 +7,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from gongzhi_compact import drafting
-from gongzhi_compact.models import CompactAdoption, CompactVersion
 from sqlalchemy import select
 
 from core.migrate import schema_differences
@@ -16,6 +14,9 @@ from core.models import Locality
 from core.plugin_manager import MissingDependencyError, PluginManager
 from core.testing import COUNTY, NEIGHBOUR, VILLAGE, add_person, principal
 from plugins.consultation.models import ConsultationAgendaItem, ConsultationDeliberation
+
+from gongzhi_compact import drafting
+from gongzhi_compact.models import CompactAdoption, CompactVersion
 
 
 def test_enabling_the_compact_without_consultation_names_the_missing_plugin():

@@ -4,6 +4,9 @@ the phrases a deployment or a county forbids; every refusal names the article an
 from __future__ import annotations
 
 import pytest
+
+from core.plugin_manager import PluginSettingsError
+
 from gongzhi_compact.rules import (
     ArticleText,
     coverage,
@@ -13,8 +16,6 @@ from gongzhi_compact.rules import (
     violations,
 )
 from gongzhi_compact.settings import DEFAULT_TOPICS, CompactSettings
-
-from core.plugin_manager import PluginSettingsError
 
 
 def articles(*bodies):
