@@ -150,6 +150,7 @@ class _VillageSpec:
     suffix: str  # the last 3 digits of the 12-digit code
     name: str
     groups: int  # how many 村民小组 it has (0: none recorded)
+    merchants: tuple[str, ...] = ()  # shops in this very village (a town's are placed at random)
 
     @property
     def is_community(self) -> bool:
@@ -197,6 +198,7 @@ class _VillageSchema(_PlaceSchema):
     groups = fields.Integer(
         load_default=0, strict=True, validate=validate.Range(min=0, max=len(_GROUP_NAMES))
     )
+    merchants = fields.List(fields.String(validate=_NAME), load_default=list)
 
 
 class _TownSchema(_PlaceSchema):
@@ -398,7 +400,7 @@ def _parse_place(file: Path) -> DemoPlace:
             town["code"],
             town["name"],
             tuple(
-                _VillageSpec(f"{n:03d}", v["name"], v["groups"])
+                _VillageSpec(f"{n:03d}", v["name"], v["groups"], tuple(v["merchants"]))
                 for n, v in enumerate(town["villages"], start=1)
             ),
             tuple(town["merchants"]),
@@ -1098,8 +1100,9 @@ class _DemoBuilder:
     def _add_merchants(self) -> None:
         for town in self.place.towns:
             villages = [v for v in self.villages if v.town is town]
-            for name in town.merchants:
-                village = self.rng.choice(villages)
+            placed = [(self.rng.choice(villages), name) for name in town.merchants]
+            placed += [(v, name) for v in villages for name in v.spec.merchants]
+            for village, name in placed:
                 merchant = self._organization(
                     name,
                     OrganizationKind.MERCHANT,
