@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import browser_support
 import pytest
-from browser_support import PHONE, english_words, log_in
+from browser_support import PHONE, english_words, horizontal_overflow, log_in
 
 from core.testing import add_person, serve_wsgi
 from hostapp import create_app
@@ -98,8 +98,7 @@ def test_the_portal_fits_a_phone_screen(chromium, site):
     page = chromium.new_page(viewport=PHONE)
     page.goto(f"{site}/")
     assert page.inner_text("h1") == "彭水苗族土家族自治县"
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0
+    assert horizontal_overflow(page) <= 0
     page.click("text=汉葭街道")
     assert page.inner_text("h1") == "汉葭街道"
     assert "城南社区" in page.inner_text("body")
