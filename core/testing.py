@@ -37,6 +37,7 @@ database, that database with its ``public`` schema emptied before each test.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -126,12 +127,69 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@dataclasses.dataclass(frozen=True)
+class _PostgresSchema:
+    """What a PostgreSQL test database held right after :func:`make_runtime` migrated it."""
+
+    key: tuple[Any, ...]
+    tables: frozenset[str]
+    versions: frozenset[str]
+
+
+_POSTGRES_MIGRATED: dict[str, _PostgresSchema] = {}
+"""By URL: the schema last migrated there, emptied and reused by the next test with the same
+plugins."""
+
+
+def _postgres_schema(url: str) -> tuple[frozenset[str], frozenset[str]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        tables = frozenset(
+            connection.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).all()
+        )
+        versions: frozenset[str] = frozenset()
+        if migrate.VERSION_TABLE in tables:
+            versions = frozenset(
+                connection.scalars(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")).all()
+            )
+    engine.dispose()
+    return tables, versions
+
+
+def _reuse_postgres(url: str, key: tuple[Any, ...]) -> bool:
+    """Empty the tables of a database migrated for the same plugins; ``False`` if it differs.
+
+    Migrating from scratch takes seconds per test; emptying the tables takes milliseconds. The
+    check of tables and versions notices a test that changed the schema, which then costs a reset.
+    """
+    known = _POSTGRES_MIGRATED.pop(url, None)
+    if known is None or known.key != key:
+        return False
+    tables, versions = _postgres_schema(url)
+    if (tables, versions) != (known.tables, known.versions):
+        return False
+    data_tables = sorted(tables - {migrate.VERSION_TABLE})
+    if data_tables:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            names = ", ".join(f'"{name}"' for name in data_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    _POSTGRES_MIGRATED[url] = known
+    return True
+
+
 @pytest.fixture
-def database_url(tmp_path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A URL of an empty database for this test (SQLite file, or the PostgreSQL test database)."""
     url = os.environ.get(TEST_DATABASE_URL_ENV)
     if url:
-        reset_postgres(url)
+        if "make_runtime" not in request.fixturenames:
+            # make_runtime empties the database itself, reusing a migrated schema when it can.
+            _POSTGRES_MIGRATED.pop(url, None)
+            reset_postgres(url)
         return url
     return f"sqlite:///{tmp_path / 'gongzhi.db'}"
 
@@ -177,13 +235,26 @@ def make_runtime(
         migrated: bool = True,
     ) -> Runtime:
         config = parse_config(make_config_data(database_url, plugins, settings))
+        key = tuple((name, installed[name].value if installed else "") for name in plugins)
+        postgres = database_url.startswith("postgresql")
         if migrated and database_url.startswith("sqlite:///") and not made:
             _copy_migrated_sqlite(config, plugins, installed, _migrated_templates)
             migrated = False
+        elif postgres and not made:
+            if migrated and _reuse_postgres(database_url, key):
+                migrated = False
+            else:
+                _POSTGRES_MIGRATED.pop(database_url, None)
+                reset_postgres(database_url)
+        elif postgres:
+            _POSTGRES_MIGRATED.pop(database_url, None)  # a second runtime may migrate more
         runtime = Runtime(config, installed=installed)
         made.append(runtime)
         if migrated:
             migrate.upgrade(runtime)
+            if postgres and len(made) == 1:
+                tables, versions = _postgres_schema(database_url)
+                _POSTGRES_MIGRATED[database_url] = _PostgresSchema(key, tables, versions)
         return runtime
 
     yield make
