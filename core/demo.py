@@ -72,6 +72,7 @@ __all__ = [
     "DemoPlace",
     "DemoPlaceAccount",
     "DemoSummary",
+    "PlaceFileSchema",
     "demo_place",
     "load_place",
     "place_for",
@@ -248,7 +249,9 @@ class _AssistanceSchema(_PlaceSchema):
     party_care_fund = fields.Boolean(load_default=True)
 
 
-class _PlaceFileSchema(_PlaceSchema):
+class PlaceFileSchema(_PlaceSchema):
+    """A place description file (``[demo] place``); docs/localities.md lists its keys."""
+
     ancestors = fields.Dict(keys=fields.String(), values=fields.String(validate=_NAME))
     landline = fields.String(
         required=True,
@@ -391,7 +394,7 @@ def _parse_place(file: Path) -> DemoPlace:
     except tomllib.TOMLDecodeError as exc:
         raise DemoError(f"演示地方描述文件 {file} 有误：TOML 语法错误（{exc}）") from exc
     try:
-        loaded = _PlaceFileSchema().load(data)
+        loaded = PlaceFileSchema().load(data)
     except marshmallow.ValidationError as exc:
         problems = "\n".join(f"  {e}" for e in flatten_errors(exc.messages))
         raise DemoError(f"演示地方描述文件 {file} 有误：\n{problems}") from exc

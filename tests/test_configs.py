@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 from stdnum import numdb
 
 from core.config import DATABASE_URL_ENV, ConfigError, load_config, parse_config
-from core.demo import DEFAULT_PLACE, DemoError, load_place, place_for, seed_demo
+from core.demo import (
+    DEFAULT_PLACE,
+    DemoError,
+    PlaceFileSchema,
+    load_place,
+    place_for,
+    seed_demo,
+)
 from core.localities import Level, is_within, level_of
 from core.models import Account, Locality, Membership, Organization, OrganizationKind, Person
 from core.runtime import Runtime
@@ -352,3 +359,17 @@ def test_a_demo_account_with_a_role_the_config_does_not_define_is_refused(make_r
         seed_demo(runtime, residents=40)
     with runtime.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_docs_localities_documents_exactly_the_keys_a_place_file_takes():
+    text = (REPO / "docs" / "localities.md").read_text(encoding="utf-8")
+    table = text.split("A place file has these keys")[1].split("\n\n")[1]
+    documented = re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)
+    assert sorted(documented) == sorted(PlaceFileSchema().fields)
+
+
+def test_docs_localities_names_every_shipped_config():
+    text = (REPO / "docs" / "localities.md").read_text(encoding="utf-8")
+    for name in SHIPPED:
+        assert f"(../configs/{name}.toml)" in text
+        assert (CONFIGS / f"{name}.toml").exists()
