@@ -9,11 +9,13 @@ asserting both the database and what the page shows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import browser_support
 import pytest
@@ -78,6 +80,10 @@ class Site:
         self.url = url
         self.people = people
 
+    def today(self) -> dt.date:
+        """Today in the deployment's time zone (the plugins' "today", not the machine's)."""
+        return dt.datetime.now(ZoneInfo(self.runtime.config.timezone)).date()
+
     def open(self, page: Page, path: str) -> str:
         """Go to an admin page and return its visible text, checked to be in Chinese."""
         page.goto(f"{self.url}{path}")
@@ -112,7 +118,7 @@ class Site:
 @pytest.fixture
 def make_site(make_runtime) -> Iterator[Callable[..., Site]]:
     """``make_site(plugins, settings, seed)``: a seeded deployment served on a free port."""
-    stack: list[Any] = []
+    servers = contextlib.ExitStack()
 
     def make(
         plugins: list[str],
@@ -124,14 +130,11 @@ def make_site(make_runtime) -> Iterator[Callable[..., Site]]:
             people = seed_county(session)
             if seed is not None:
                 seed(session, people)
-        server = served(runtime)
-        url = server.__enter__()
-        stack.append(server)
+        url = servers.enter_context(served(runtime))
         return Site(runtime, url, people)
 
-    yield make
-    for server in reversed(stack):
-        server.__exit__(None, None, None)
+    with servers:
+        yield make
 
 
 @pytest.fixture
@@ -186,7 +189,7 @@ def test_a_points_claim_goes_through_review_and_public_notice_to_the_ledger(make
         add_account(session, "town", TOWN, ["town_admin"])
 
     site = make_site(["points"], {"points": {"resident_holder": "person", "notice_days": 5}}, seed)
-    today = dt.date.today()
+    today = site.today()
 
     # The village's clerk reports two residents' volunteering.
     site.as_(page, "village")
@@ -401,7 +404,7 @@ def test_a_voucher_is_made_audited_and_booked_by_three_different_people(make_sit
         )
 
     site = make_site(["supervision"], None, seed)
-    last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    last_month = site.today().replace(day=1) - dt.timedelta(days=1)
 
     # The clerk makes a payment voucher with two lines.
     site.as_(page, "clerk")
@@ -512,7 +515,7 @@ def test_an_assistance_application_goes_through_verification_and_notice_to_enrol
     # The county checks income, pensions and deposits for 低保 (its own list of checks).
     checks = {"minimum_living": ["income", "pension", "deposit"]}
     site = make_site(["assistance"], {"assistance": {"checks": checks}}, seed)
-    today = dt.date.today()
+    today = site.today()
     with site.runtime.db.new_session() as session:
         applicant = session.get(Person, site.people["张建国"])
         id_number = applicant.id_number
