@@ -18,6 +18,7 @@ from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.workflow import WorkflowError
 from plugins.consultation.models import ConsultationDeliberation
@@ -201,6 +202,23 @@ def _version_view(admin: Any) -> type:
                 t for t in super().allowed_transitions(record) if t.name not in FORM_TRANSITIONS
             ]
 
+        @expose("/transition/", methods=["POST"])
+        def transition_view(self) -> Any:
+            """The host's workflow buttons, also answering a concurrent change or a refused
+            side effect politely."""
+            try:
+                return super().transition_view()
+            except (StaleDataError, CompactError) as exc:
+                self.session.rollback()
+                message = (
+                    exc.message
+                    if isinstance(exc, CompactError)
+                    else "记录刚被他人修改，请刷新后重试"
+                )
+                flash(message, "error")
+                record_id = get_mdict_item_or_list(request.form, "id")
+                return redirect(self.get_url(".details_view", id=record_id))
+
         def extra_details(self, record: CompactVersion) -> list[_Group]:
             vote = adoption.vote_of(self.session, record)
             if record.deliberation_id is None:
@@ -269,7 +287,7 @@ def _version_view(admin: Any) -> type:
                 self.session.rollback()
                 flash(str(exc), "error")
                 return redirect(self.get_url(".details_view", id=record_id))
-            except IntegrityError:
+            except (IntegrityError, StaleDataError):
                 self.session.rollback()
                 flash("记录刚被他人修改，请刷新后重试", "error")
                 return redirect(self.get_url(".details_view", id=record_id))

@@ -16,6 +16,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.workflow import WorkflowError
 
@@ -67,7 +68,7 @@ def _write(api: Any, work: Callable[[], Any]) -> Any:
     except WorkflowError as exc:
         session.rollback()
         abort(409, message=str(exc))
-    except IntegrityError:
+    except (IntegrityError, StaleDataError):
         session.rollback()
         abort(409, message="记录刚被他人修改，请刷新后重试")
     return result

@@ -5,6 +5,7 @@ Only a draft is edited; a revision starts a new draft from an earlier version, s
 version stays as it was adopted. Publishing a version supersedes the one published before it.
 Every record belongs to its village (``LocalityScoped``); articles and adoptions carry a copy of
 their version's locality code, so the admin and the API scope them with the same indexed query.
+A version's ``row_version`` refuses the second of two concurrent steps (two clicks on 公布施行).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class CompactVersion(LocalityScoped, Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, comment="表决结果记录时间")
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
 
     articles: Mapped[list[CompactArticle]] = relationship(
         back_populates="version", order_by="CompactArticle.number", cascade="all, delete-orphan"

@@ -15,6 +15,7 @@ from compact_support import (
     reviewed,
 )
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.models import EventRecord
 from core.testing import NEIGHBOUR, principal
@@ -220,3 +221,30 @@ def test_the_consultation_catalogue_item_comes_from_the_settings(compact):
             put_to_meeting(compact, session, version)
         assert caught.value.field == "consultation_item"
         assert str(caught.value).startswith("设置 plugins.compact.consultation_item 有误：")
+
+
+def test_two_clerks_publishing_the_same_compact_at_once_publish_it_once(compact):
+    with compact.db.transaction() as session:
+        version = reviewed(compact, session)
+        hold_and_vote(
+            compact, session, version, put_to_meeting(compact, session, version), (8, 1, 1)
+        )
+        WORKFLOW.apply(version, "adopt", principal(compact, session, "village"), session)
+        version_id = version.id
+    first, second = compact.db.new_session(), compact.db.new_session()
+    try:
+        records = [session.get(CompactVersion, version_id) for session in (first, second)]
+        WORKFLOW.apply(records[0], "publish", principal(compact, first, "village"), first)
+        first.commit()
+        with pytest.raises(StaleDataError):
+            WORKFLOW.apply(records[1], "publish", principal(compact, second, "village"), second)
+            second.commit()
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    with compact.db.new_session() as session:
+        published = session.scalars(
+            select(EventRecord).where(EventRecord.name == "compact.compact_published")
+        ).all()
+        assert len(published) == 1

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("decided_at", core.db.UTCDateTime(), nullable=True, comment="表决结果记录时间"),
         sa.Column("published_at", core.db.UTCDateTime(), nullable=True),
         sa.Column("superseded_at", core.db.UTCDateTime(), nullable=True),
+        sa.Column("row_version", sa.Integer(), nullable=False),
         sa.Column("locality_code", sa.String(length=15), nullable=False, comment="所属行政区划"),
         sa.ForeignKeyConstraint(
             ["based_on_id"],
