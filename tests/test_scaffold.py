@@ -40,6 +40,7 @@ EXPECTED_FILES = {
     "gongzhi_garden/api.py",
     "gongzhi_garden/schemas.py",
     "gongzhi_garden/portal.py",
+    "gongzhi_garden/demo.py",
     "gongzhi_garden/templates/garden/items.html",
     "gongzhi_garden/migrations/versions/garden_0001_initial.py",
     "tests/conftest.py",

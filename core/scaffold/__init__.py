@@ -9,7 +9,8 @@ the date. ``{name}`` in a file or folder name becomes the plugin's name.
 
 The result installs, enables and passes its own tests without edits (tests/test_scaffold.py
 proves it): manifest and hooks, a locality-scoped model with its Alembic branch, an admin view,
-API endpoints, a portal section, a settings schema, a README and tests using ``core.testing``.
+API endpoints, a portal section, a settings schema, demo data, a README and tests using
+``core.testing``.
 """
 
 from __future__ import annotations
