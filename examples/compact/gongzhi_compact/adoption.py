@@ -81,7 +81,7 @@ def _description(version: CompactVersion) -> str:
     return text
 
 
-def put_on_agenda(session: Session, version: CompactVersion, actor: object) -> None:
+def put_on_agenda(session: Session, version: CompactVersion) -> None:
     """Submit the version as a consultation matter and put it on the chosen meeting's agenda."""
     deliberation = linked_deliberation(session, version)
     assert deliberation is not None  # the refer guard checked it

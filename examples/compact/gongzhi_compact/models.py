@@ -78,7 +78,7 @@ class CompactVersion(LocalityScoped, Base):
         elif name == "approve":
             self.reviewed_at, self.reviewed_by = now, label
         elif name == "refer":
-            adoption.put_on_agenda(session, self, actor)
+            adoption.put_on_agenda(session, self)
         elif name in ("adopt", "reject"):
             self.decided_at = now
             adoption.record_decision(session, self, label, adopted=name == "adopt")
