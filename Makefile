@@ -39,9 +39,12 @@ test-postgres: setup
 	@if [ "$(PG_TEST_URL)" = "$(PG_DEFAULT_URL)" ]; then bash .ci/ensure-postgres.sh; fi
 	GONGZHI_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 
-## bench: ours against raw baselines at city scale; writes benchmarks/RESULTS.md (not run in CI)
+## bench: ours against raw baselines on a generated prefecture (SCALE=1: 3 million residents,
+## 10 million points movements; also measured at SCALE/10 for the growth); `make bench SCALE=0.1`
+## for a quick run. The full run writes benchmarks/RESULTS.md. Not run in CI.
+SCALE ?= 1
 bench: setup
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --scale $(SCALE)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -6,6 +6,10 @@ objects are added and flushed through the caller's session, which the caller com
 through the ORM so the audit listener records each row, and each new resident emits a
 :class:`~core.events.PersonRegistered` event.
 
+:func:`bulk_import_persons` is the same import for city-sized files: the same checks and errors,
+then ``executemany`` batches with one hash-chained audit entry (carrying a digest of the rows)
+and one :class:`PersonsImported` event per batch.
+
 Files: ``.csv`` (UTF-8 with or without BOM, else GB18030, which covers GBK exports from Excel)
 or ``.xlsx`` (first sheet). The first row is the header; columns may be named in Chinese or
 English, in any order.
