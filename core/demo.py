@@ -249,6 +249,32 @@ class _AssistanceSchema(_PlaceSchema):
     party_care_fund = fields.Boolean(load_default=True)
 
 
+FOUR_OFFICES = {
+    "deliberate": ("council", "village_party"),
+    "assist": ("helper", "town_party"),
+    "supervise": ("town_party", "county_task_force"),
+}
+"""Who usually takes 议办, 协办 and 督办 of a village-led matter (triage sets 领办): the
+village's first council or its party branch; a social organisation or merchant nearby, or the
+township's party committee; the township's party committee, or a county task force (工作专班)."""
+
+
+class _FourOfficesSchema(_PlaceSchema):
+    deliberate = fields.String(
+        load_default="council", validate=validate.OneOf(FOUR_OFFICES["deliberate"])
+    )
+    assist = fields.String(load_default="helper", validate=validate.OneOf(FOUR_OFFICES["assist"]))
+    supervise = fields.String(
+        load_default="town_party", validate=validate.OneOf(FOUR_OFFICES["supervise"])
+    )
+    task_force = fields.String(load_default=None, validate=_NAME)
+
+    @marshmallow.validates_schema
+    def _task_force_named(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("supervise") == "county_task_force" and not data.get("task_force"):
+            raise marshmallow.ValidationError("由工作专班督办时须写明 task_force", "task_force")
+
+
 class PlaceFileSchema(_PlaceSchema):
     """A place description file (``[demo] place``); docs/localities.md lists its keys."""
 
@@ -283,6 +309,9 @@ class PlaceFileSchema(_PlaceSchema):
         fields.String(validate=_NAME), load_default=lambda: ["居民议事会"]
     )
     assistance = fields.Nested(_AssistanceSchema, load_default=lambda: _AssistanceSchema().load({}))
+    four_offices = fields.Nested(
+        _FourOfficesSchema, load_default=lambda: _FourOfficesSchema().load({})
+    )
     social_organizations = fields.List(fields.Nested(_SocialOrganizationSchema), load_default=list)
     accounts = fields.List(fields.Nested(_AccountSchema), load_default=list)
     towns = fields.List(fields.Nested(_TownSchema), required=True, validate=_non_empty("乡镇"))
@@ -321,6 +350,9 @@ class PlaceFileSchema(_PlaceSchema):
                     errors.setdefault(key, {})[index] = {
                         "village": [f"{town}没有名为 {village} 的村（社区）"]
                     }
+        task_force = (data.get("four_offices") or {}).get("task_force")
+        if task_force and task_force not in data.get("county_departments", ()):
+            errors["four_offices"] = {"task_force": [f"{task_force} 不在 county_departments 中"]}
         if errors:
             raise marshmallow.ValidationError(errors)
 
@@ -365,6 +397,7 @@ class DemoPlace:
     rural_standard: Decimal
     urban_standard: Decimal
     party_care_fund: bool
+    four_offices: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def town(self, name: str) -> _TownSpec:
         """The town called ``name`` (names are unique in a place description)."""
@@ -439,6 +472,7 @@ def _parse_place(file: Path) -> DemoPlace:
         rural_standard=Decimal(assistance["rural_standard"]),
         urban_standard=Decimal(assistance["urban_standard"]),
         party_care_fund=assistance["party_care_fund"],
+        four_offices={k: v for k, v in loaded["four_offices"].items() if v is not None},
     )
 
 

@@ -173,6 +173,14 @@ def test_jiangyan_supervises_jointly_assists_at_one_window_and_consults_in_micro
         banks = set(session.scalars(select(AssistanceApplication.payee_bank)))
         assert banks == {"江苏姜堰农村商业银行"}
 
+        # 议办 by the village's first council (the default division of 四办).
+        deliberating = session.scalars(
+            select(Organization.kind)
+            .join(ConsultationAssignment, ConsultationAssignment.organization_id == Organization.id)
+            .where(ConsultationAssignment.role == "deliberate")
+        ).all()
+        assert deliberating and set(deliberating) == {OrganizationKind.COUNCIL.value}
+
         # 微协商 and the 微治理 items of the catalogue.
         forms = set(session.scalars(select(ConsultationDeliberation.form)))
         assert "微协商" in forms
@@ -254,8 +262,23 @@ def test_xiantao_pilots_points_with_a_love_supermarket_and_two_indices_and_funds
         assert fund.name == "仙桃市党内关爱资金"
         assert fund.raised > 0
 
-        offices = set(session.scalars(select(ConsultationAssignment.role)))  # 四办
-        assert {"lead", "supervise"} <= offices
+        # 四办: 村党组织议办、乡镇党委协办、工作专班督办.
+        offices = collections.defaultdict(set)
+        for role, kind, code, name in session.execute(
+            select(
+                ConsultationAssignment.role,
+                Organization.kind,
+                Organization.locality_code,
+                Organization.name,
+            ).join(Organization, Organization.id == ConsultationAssignment.organization_id)
+        ):
+            offices[role].add((kind, level_of(code).value, name))
+        assert {"lead", "deliberate", "assist", "supervise"} <= offices.keys()
+        assert {(k, level) for k, level, _ in offices["deliberate"]} == {
+            ("party_branch", "village")
+        }
+        assert {(k, level) for k, level, _ in offices["assist"]} == {("party_branch", "town")}
+        assert {name for _, _, name in offices["supervise"]} == {"仙桃市共同缔造工作专班"}
         forms = set(session.scalars(select(ConsultationDeliberation.form)))
         assert forms and forms <= set(runtime.plugins.settings("consultation")["meeting_forms"])
 

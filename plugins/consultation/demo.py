@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.db import utcnow
-from core.demo import plugin_covers
+from core.demo import demo_place, plugin_covers
 from core.localities import is_within
 from core.models import Locality, Organization, OrganizationKind, Person
 from core.runtime import plugin_settings
@@ -139,6 +139,7 @@ class _Village:
     organizations: list[Organization]
     committee: Organization | None
     council: Organization | None
+    party_branch: Organization | None = None
 
 
 def seed(session: Session, root: Locality, rng: random.Random) -> None:
@@ -173,6 +174,11 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
         if o.kind in (OrganizationKind.SOCIAL_ORGANIZATION, OrganizationKind.MERCHANT)
     ]
     builder = _Builder(session, rng, settings, now, departments, town_parties, helpers)
+    builder.offices = demo_place(session).four_offices
+    task_force = builder.offices.get("task_force")
+    builder.task_force = next(
+        (d for d in departments if task_force and d.name.endswith(task_force)), None
+    )
     for village in villages:
         builder.village(village)
     builder.flush()
@@ -220,7 +226,15 @@ def _villages(session: Session, root: Locality) -> list[_Village]:
             None,
         )
         council = next((o for o in local_orgs if o.kind == OrganizationKind.COUNCIL), None)
-        result.append(_Village(place, residents, local_orgs, committee, council))
+        branch = next(
+            (
+                o
+                for o in local_orgs
+                if o.kind == OrganizationKind.PARTY_BRANCH and o.locality_code == place.code
+            ),
+            None,
+        )
+        result.append(_Village(place, residents, local_orgs, committee, council, branch))
     return result
 
 
@@ -245,6 +259,9 @@ class _Builder:
         self.town_parties = town_parties
         self.helpers = helpers
         self.pending: list[Any] = []
+        # 四办 as the place divides it (core.demo.FOUR_OFFICES); the default is the usual one
+        self.offices: dict[str, str] = {}
+        self.task_force: Organization | None = None
 
     def flush(self) -> None:
         """Add what was built so far."""
@@ -423,28 +440,46 @@ class _Builder:
         self, village: _Village, matter: ConsultationMatter, lead: Organization
     ) -> None:
         """议办 by the village council, 协办 by a social organisation or a merchant nearby, 督办 by
-        the township's party committee over a village-led matter, where the county has them."""
+        the township's party committee over a village-led matter, where the county has them.
+
+        A place may divide 四办 otherwise (``four_offices`` in its description): Xiantao's
+        村党组织议办、乡镇党委协办、工作专班督办."""
         rng = self.rng
+        offices = self.offices
         at = matter.triaged_at + dt.timedelta(hours=2)
         taken = {id(lead)}
-        if village.council is not None and id(village.council) not in taken:
-            self._assign(matter, "deliberate", village.council, at)
-            taken.add(id(village.council))
         town_code = matter.locality_code[:9] + "000"
-        nearby = [
-            h
-            for h in self.helpers
-            if is_within(matter.locality_code, h.locality_code)
-            or is_within(h.locality_code, matter.village_code)
-        ]
-        if nearby and rng.random() < 0.5:
-            helper = rng.choice(nearby)
-            if id(helper) not in taken:
-                self._assign(matter, "assist", helper, at)
-                taken.add(id(helper))
         town = self.town_parties.get(town_code)
         village_led = handling_level(lead.locality_code) == "village"
-        if town is not None and id(town) not in taken and village_led:
+        deliberator = (
+            village.party_branch
+            if offices.get("deliberate") == "village_party"
+            else village.council
+        )
+        if deliberator is not None and id(deliberator) not in taken:
+            self._assign(matter, "deliberate", deliberator, at)
+            taken.add(id(deliberator))
+        if offices.get("assist") == "town_party":
+            if town is not None and id(town) not in taken and village_led:
+                self._assign(matter, "assist", town, at)
+                taken.add(id(town))
+        else:
+            nearby = [
+                h
+                for h in self.helpers
+                if is_within(matter.locality_code, h.locality_code)
+                or is_within(h.locality_code, matter.village_code)
+            ]
+            if nearby and rng.random() < 0.5:
+                helper = rng.choice(nearby)
+                if id(helper) not in taken:
+                    self._assign(matter, "assist", helper, at)
+                    taken.add(id(helper))
+        if offices.get("supervise") == "county_task_force":
+            force = self.task_force
+            if force is not None and id(force) not in taken and matter.handling_level != "county":
+                self._assign(matter, "supervise", force, at)
+        elif town is not None and id(town) not in taken and village_led:
             self._assign(matter, "supervise", town, at)
 
     def escalate(self, matter: ConsultationMatter) -> None:
