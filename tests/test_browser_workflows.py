@@ -643,3 +643,55 @@ def test_the_autocomplete_and_date_pickers_speak_chinese(make_site, page):
     calendar = page.locator(".daterangepicker").first.inner_text()
     assert [english_words(p) or re.findall(r"[A-Za-z]{3,}", p) for p in prompts] == [[], []]
     assert re.findall(r"\b(?:Jan|Feb|Nov|Dec|Su|Mo|Sa)\b", calendar) == []
+
+
+# --- the portal on a phone, with a year of every practice's data ---------------------------------
+
+PORTAL_SECTIONS = {
+    "points": ["积德榜", "爱心超市"],
+    "consultation": ["协商事项", "议事协商", "心愿墙"],
+    "assistance": ["社会救助公示", "救助对象公示"],
+    "supervision": ["村务公开", "四议两公开", "村级权力清单"],
+}
+"""Headings of each practice's sections on a village's portal page."""
+
+
+def test_every_practices_portal_sections_fit_a_phone_with_the_demo_countys_data(
+    make_runtime, chromium
+):
+    from core.demo import seed_demo
+    from core.models import Locality
+    from plugins.points.models import PointsRankingSnapshot
+
+    runtime = make_runtime(list(PORTAL_SECTIONS))
+    seed_demo(runtime, residents=60)
+    with runtime.db.new_session() as session:
+        # A village whose 积德榜 was published (with few residents, not every village has one).
+        village = session.scalars(
+            select(PointsRankingSnapshot.locality_code)
+            .where(PointsRankingSnapshot.scheme == "resident")
+            .order_by(PointsRankingSnapshot.locality_code)
+        ).first()
+        assert village is not None and len(village) == 12
+        town = session.get(Locality, village[:9] + "000").code
+        county = session.get(Locality, village[:6] + "000000").code
+    context = chromium.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    with served(runtime) as url:
+        for code in (village, town, county):
+            page.goto(f"{url}/l/{code}")
+            # Open every collapsed part (the power list's flowcharts) before measuring.
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+            text = page.inner_text("body")
+            assert horizontal_overflow(page) <= 0, f"/l/{code} is wider than a phone"
+            assert english_words(text) == [], f"English interface words on /l/{code}"
+            assert not ID_NUMBER.search(text), f"an identity number on /l/{code}"
+            if code == village:
+                missing = [
+                    (plugin, heading)
+                    for plugin, headings in PORTAL_SECTIONS.items()
+                    for heading in headings
+                    if heading not in text
+                ]
+                assert missing == []
+    context.close()
