@@ -408,7 +408,7 @@ def assess_application(
 def _publish_notice(
     session: Session, application: AssistanceApplication, actor: Any
 ) -> AssistanceNotice:
-    days = plugin_settings(session, "assistance")["notice_days"]
+    days = plugin_settings(session, "assistance", application.locality_code)["notice_days"]
     starts = clock.today(session)
     notice = AssistanceNotice(
         application=application,

@@ -27,6 +27,9 @@ MANIFEST = PluginManifest(
     description="低保、特困供养、临时救助与党内关爱资金：一证一书、一门受理、核对、公示、发放与复核。",
     requires_core=">=0.1,<1",
     settings_schema=AssistanceSettings,
+    # Eligibility tests, care-fund bands, checks, departments, deadlines and review intervals are
+    # county policy applied alike to every applicant; only the village's 公示 period may differ.
+    local_settings=("notice_days",),
     migrations=HERE / "migrations",
     templates=HERE / "templates",
     hookspecs=hookspecs,

@@ -43,12 +43,10 @@ def plan_deliberation(
     place: str,
     scope_code: str | None = None,
 ) -> ConsultationDeliberation:
-    """Plan a meeting of one of the configured forms in a village, group or township."""
+    """Plan a meeting of one of the forms in use at that place (一村一策) in a village, group or
+    township."""
     title = clean_text("title", "会议名称", title, 100)
     place = clean_text("place", "地点", place, 100)
-    forms = plugin_settings(session, "consultation")["meeting_forms"]
-    if form not in forms:
-        raise ConsultationError("form", f"议事形式“{form}”未在设置中启用，可选：{'、'.join(forms)}")
     if held_at is None or held_at.tzinfo is None:
         raise ConsultationError("held_at", "召开时间必须带时区")
     locality = session.get(Locality, locality_code or "")
@@ -59,6 +57,11 @@ def plan_deliberation(
     if level_of(locality.code) not in (Level.TOWN, Level.VILLAGE, Level.GROUP):
         raise ConsultationError(
             "locality_code", f"{locality.name} 不是乡镇（街道）、村（社区）或村民小组"
+        )
+    forms = plugin_settings(session, "consultation", locality.code)["meeting_forms"]
+    if form not in forms:
+        raise ConsultationError(
+            "form", f"议事形式“{form}”未在{locality.name}启用，可选：{'、'.join(forms)}"
         )
     deliberation = ConsultationDeliberation(
         title=title,

@@ -67,7 +67,7 @@ def evaluation_status(
     session: Session, matter: ConsultationMatter, now: dt.datetime
 ) -> EvaluationStatus:
     """Whether the evaluation of a resolved matter can be concluded now, and how it stands."""
-    settings = plugin_settings(session, "consultation")
+    settings = plugin_settings(session, "consultation", matter.locality_code)
     counts = tally(session, matter)
     total = sum(counts.values())
     minimum = settings["evaluation_min_ratings"]

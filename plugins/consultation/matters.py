@@ -134,7 +134,7 @@ def submit_matter(
             raise ConsultationError("reporter_id", f"反映人 {reporter.name} 不是本村（社区）居民")
     elif source == "resident":
         raise ConsultationError("reporter_id", "居民反映的事项须填写反映人")
-    settings = plugin_settings(session, "consultation")
+    settings = plugin_settings(session, "consultation", locality.code)
     matter = ConsultationMatter(
         title=title,
         description=description,
@@ -276,7 +276,7 @@ def _decide(
 
     by = actor_label(actor)
     previous = matter.triage
-    settings = plugin_settings(session, "consultation")
+    settings = plugin_settings(session, "consultation", matter.locality_code)
     session.add(
         ConsultationTriageDecision(
             matter_id=matter.id,
@@ -595,11 +595,11 @@ def conclude_due_evaluations(
     """Conclude every resolved matter whose evaluation can be concluded now (for cron).
 
     The current round's ratings of all matters under evaluation are counted in one grouped
-    query; only the matters that conclude are then touched.
+    query; only the matters that conclude are then touched. Each matter's evaluation period and
+    quorum are those in force at its village (一村一策), looked up once per village.
     """
-    settings = plugin_settings(session, "consultation")
     now = utcnow()
-    window = dt.timedelta(days=settings["evaluation_days"])
+    rules: dict[str, tuple[int, dt.timedelta]] = {}
     resolved = (
         select(ConsultationMatter)
         .where(ConsultationMatter.state == "resolved")
@@ -620,7 +620,14 @@ def conclude_due_evaluations(
     ratings = dict(session.execute(counted).all())
     done = {"evaluate": 0, "reopen": 0}
     for matter in session.scalars(resolved).all():
-        enough = ratings.get(matter.id, 0) >= settings["evaluation_min_ratings"]
+        if matter.locality_code not in rules:
+            local = plugin_settings(session, "consultation", matter.locality_code)
+            rules[matter.locality_code] = (
+                local["evaluation_min_ratings"],
+                dt.timedelta(days=local["evaluation_days"]),
+            )
+        minimum, window = rules[matter.locality_code]
+        enough = ratings.get(matter.id, 0) >= minimum
         if enough or now >= (matter.resolved_at or now) + window:
             done[conclude_evaluation(session, matter, actor)] += 1
     return done

@@ -116,7 +116,7 @@ class ConsultationMatter(LocalityScoped, Base):
         now = utcnow()
         if reason:
             self.reason = reason
-        settings = plugin_settings(session, "consultation")
+        settings = plugin_settings(session, "consultation", self.locality_code)
         name = transition.name
         if name == "accept":
             self.accepted_at = now

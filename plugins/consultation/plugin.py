@@ -32,6 +32,17 @@ MANIFEST = PluginManifest(
     description="协商事项清单、三事分流、四办、议事协商、微心愿与群众评议。",
     requires_core=">=0.1,<1",
     settings_schema=ConsultationSettings,
+    # The catalogue (per county already), escalation time (the upper level's, not the village's)
+    # and the upload limit stay county-wide.
+    local_settings=(
+        "acceptance_days",
+        "deadline_days",
+        "meeting_forms",
+        "evaluation_min_ratings",
+        "evaluation_days",
+        "wish_tags",
+        "claimer_tags",
+    ),
     migrations=HERE / "migrations",
     templates=HERE / "templates",
 )

@@ -153,7 +153,7 @@ def _attendance(session: Session, ids: list[int]) -> dict[int, int]:
 
 
 def _wish_wall(locality: Locality, session: Session) -> PortalSection | None:
-    settings = plugin_settings(session, "consultation")
+    settings = plugin_settings(session, "consultation", locality.code)
     highlighted = set(settings["wish_tags"])
     rows = session.scalars(
         select(ConsultationWish)

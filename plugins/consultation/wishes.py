@@ -77,7 +77,7 @@ def claim_wish(
             raise ConsultationError("person_id", f"居民 {person_id} 不存在或不在您的管辖范围内")
         if person.id == wish.wisher_id:
             raise ConsultationError("person_id", "心愿人不能认领自己的心愿")
-        tags = plugin_settings(session, "consultation")["claimer_tags"]
+        tags = plugin_settings(session, "consultation", wish.locality_code)["claimer_tags"]
         if tags and not any(person.has_tag(tag) for tag in tags):
             raise ConsultationError(
                 "person_id", f"{person.name} 不是{'或'.join(tags)}，不能以个人身份认领心愿"

@@ -138,7 +138,7 @@ def submit_claim(
     session.flush()
     if not rule.needs_review:
         claim.reviewed_by = "无需审核"
-        if settings["notice_days"] > 0:
+        if plugin_settings(session, "points", locality_code)["notice_days"] > 0:
             claim.state = "notice"
             start_notice(session, claim)
         else:
@@ -301,8 +301,8 @@ def _holder_label(session: Session, holder: Holder) -> str:
 
 
 def start_notice(session: Session, claim: PointsClaim) -> None:
-    """Open the public notice: N days starting today (inclusive)."""
-    days = plugin_settings(session, "points")["notice_days"]
+    """Open the public notice: the claim's village's N days starting today (inclusive)."""
+    days = plugin_settings(session, "points", claim.locality_code)["notice_days"]
     start = periods.today(session)
     claim.notice_starts_on = start
     claim.notice_ends_on = start + dt.timedelta(days=max(days, 1) - 1)

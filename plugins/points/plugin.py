@@ -33,6 +33,10 @@ MANIFEST = PluginManifest(
     description="积分细则、积分台账、爱心超市、积分排行与双指数（堡垒指数、先锋指数）。",
     requires_core=">=0.1,<1",
     settings_schema=PointsSettings,
+    # The ledger's shape (resident_holder, holder_floor, expiry_months), 评星 thresholds and the
+    # claim size limit stay county-wide so balances and stars compare across the county; rules
+    # have their own 一村一策 versions (rules.py).
+    local_settings=("notice_days", "portal_names", "portal_board_size", "snapshot_size"),
     migrations=HERE / "migrations",
     templates=HERE / "templates",
 )

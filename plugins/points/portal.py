@@ -27,7 +27,7 @@ NOTICE_NAMES = 8
 
 def sections(locality: Locality, session: Session) -> list[PortalSection]:
     """The points plugin's sections of a locality's page (only those with something to show)."""
-    settings = plugin_settings(session, "points")
+    settings = plugin_settings(session, "points", locality.code)
     masked = settings["portal_names"] == "masked"
     size = settings["portal_board_size"]
     found: list[PortalSection] = []

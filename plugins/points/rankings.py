@@ -137,7 +137,7 @@ def leaderboard(
         )
     }
     load_names(session, list(accounts.values()))
-    masked = plugin_settings(session, "points")["portal_names"] == "masked"
+    masked = plugin_settings(session, "points", locality_code)["portal_names"] == "masked"
     with_stars = period == "all" or len(period) == 4
     standings: list[Standing] = []
     rank = (above or 0) + 1
@@ -204,7 +204,7 @@ def fill_entries(session: Session, snapshot: PointsRankingSnapshot) -> None:
     if snapshot.state == "published":
         raise RankingError("state", "已公布的排行不能修改")
     session.execute(delete(PointsRankingEntry).where(PointsRankingEntry.snapshot_id == snapshot.id))
-    size = plugin_settings(session, "points")["snapshot_size"]
+    size = plugin_settings(session, "points", snapshot.locality_code)["snapshot_size"]
     standings = leaderboard(
         session, snapshot.scheme, snapshot.locality_code, snapshot.period, limit=size
     )

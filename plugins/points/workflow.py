@@ -20,13 +20,13 @@ def _not_the_submitter(record: Any, actor: Any, session: Session) -> str | None:
 
 
 def _notice_configured(record: Any, actor: Any, session: Session) -> str | None:
-    if plugin_settings(session, "points")["notice_days"] == 0:
-        return "本部署不设公示期，请使用“审核通过并入账”"
+    if plugin_settings(session, "points", record.locality_code)["notice_days"] == 0:
+        return "本地不设公示期，请使用“审核通过并入账”"
     return None
 
 
 def _no_notice(record: Any, actor: Any, session: Session) -> str | None:
-    if plugin_settings(session, "points")["notice_days"] > 0:
+    if plugin_settings(session, "points", record.locality_code)["notice_days"] > 0:
         return "须先公示，公示期满后才能入账"
     return None
 

@@ -24,6 +24,9 @@ MANIFEST = PluginManifest(
     description="村务监督委员会：三资管理、四议两公开、村务公开、巡查与村干部评议。",
     requires_core=">=0.1,<1",
     settings_schema=SupervisionSettings,
+    # The 重大事项 threshold, 公开日历, 抽查 rate, rating weights, rent grace (one county arrears
+    # list) and upload limit bind every village alike; only a finding's default deadline may vary.
+    local_settings=("rectification_days",),
     migrations=HERE / "migrations",
     templates=HERE / "templates",
 )

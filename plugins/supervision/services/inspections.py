@@ -130,14 +130,15 @@ def add_finding(
     description: str,
     deadline: dt.date | None = None,
 ) -> InspectionFinding:
-    """Record a problem found in an inspected village, with a rectification deadline."""
+    """Record a problem found in an inspected village, with a rectification deadline (by default
+    the ``rectification_days`` in force at that village)."""
     if not actor.has_permission("supervision.inspection.manage"):
         raise SupervisionError("您没有录入督查问题的权限")
     if category not in FINDING_CATEGORIES:
         raise SupervisionError(
             f"问题类别必须是 {'、'.join(FINDING_CATEGORIES)} 之一：{category}", "category"
         )
-    days = plugin_settings(session, "supervision")["rectification_days"]
+    days = plugin_settings(session, "supervision", target.locality_code)["rectification_days"]
     deadline = deadline or today(session) + dt.timedelta(days=days)
     try:
         finding = InspectionFinding(
