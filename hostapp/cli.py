@@ -121,6 +121,9 @@ class GongzhiGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, config: str | None) -> None:
     """共治平台运维命令。"""
+    from hostapp.privacy import install_log_redaction
+
+    install_log_redaction()  # identity numbers never reach a log, whichever command runs
     ctx.obj = CliState(config)
 
 
@@ -392,8 +395,13 @@ def demo(state: CliState, seed: int, residents: int, if_empty: bool) -> None:
     show_default="5000 或环境变量 PORT",
 )
 @click.option("--threads", default=8, show_default=True)
+@click.option(
+    "--trusted-proxy",
+    default=None,
+    help="反向代理（如 nginx）的地址：信任它转发的 X-Forwarded-For，登录限流按真实客户端地址计数",
+)
 @pass_state
-def serve(state: CliState, host: str, port: int, threads: int) -> None:
+def serve(state: CliState, host: str, port: int, threads: int, trusted_proxy: str | None) -> None:
     """用生产级 WSGI 服务器（waitress）提供服务。"""
     import waitress
 
@@ -405,7 +413,21 @@ def serve(state: CliState, host: str, port: int, threads: int) -> None:
         fail(f"数据库未升级到最新（{', '.join(behind)}）：请先运行 gongzhi db upgrade")
     app = create_app(runtime)
     click.echo(f"{runtime.config.name} 运行于 http://{host}:{port}/ （后台 /admin，API /api/v1）")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="gongzhi")
+    options = waitress_options(threads, trusted_proxy)
+    waitress.serve(app, host=host, port=port, **options)
+
+
+def waitress_options(threads: int, trusted_proxy: str | None) -> dict[str, Any]:
+    """waitress settings for ``gongzhi serve``: with ``trusted_proxy``, the client's address is
+    taken from that proxy's ``X-Forwarded-For`` (and such headers from anyone else dropped)."""
+    options: dict[str, Any] = {"threads": threads, "ident": "gongzhi"}
+    if trusted_proxy:
+        options.update(
+            trusted_proxy=trusted_proxy,
+            trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"},
+            clear_untrusted_proxy_headers=True,
+        )
+    return options
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -603,6 +603,33 @@ def test_a_town_admin_cannot_grant_the_county_admin_role(county):
         assert session.scalar(select(Account).where(Account.username == "upstart")) is None
 
 
+def test_a_town_admin_creates_a_village_account_that_can_log_in(county):
+    client = logged_in(county.app, "town")
+    response = submit(
+        client,
+        "/admin/account/new/",
+        {
+            "username": "newcomer",
+            "display_name": "新同事",
+            "roles": "village_admin",
+            "scope": VILLAGE,
+            "is_active": "y",
+            "new_password": "a-long-new-password-1",
+        },
+    )
+    assert response.status_code == 302
+    assert login(county.app.test_client(), "newcomer", "a-long-new-password-1").status_code == 302
+
+
+def test_a_new_account_without_a_password_is_refused(county):
+    client = logged_in(county.app, "town")
+    data = {"username": "nopass", "display_name": "无密码", "roles": "village_admin"}
+    response = submit(client, "/admin/account/new/", {**data, "scope": VILLAGE, "is_active": "y"})
+    assert "新账号必须设置密码" in page(response)
+    with county.runtime.db.transaction() as session:
+        assert session.scalar(select(Account).where(Account.username == "nopass")) is None
+
+
 # --- every admin view, including plugins' --------------------------------------------------------
 
 

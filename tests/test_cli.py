@@ -95,7 +95,7 @@ def test_db_upgrade_then_current_reports_every_branch_at_head(cli):
     assert "已创建本级行政区划" not in cli("db", "upgrade").output
     current = cli("db", "current")
     assert current.exit_code == 0
-    assert "core: core_0001（最新）" in current.output
+    assert "core: core_0002（最新）" in current.output
     assert "example: example_0001（最新）" in current.output
 
 

@@ -212,6 +212,45 @@ def test_parallel_guesses_over_real_http_get_exactly_the_allowance(county):
     assert statuses.count(429) == attempts - MAX_FAILURES_PER_CLIENT
 
 
+@pytest.mark.parametrize("behind_proxy", [True, False])
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_allowance(county, behind_proxy):
+    """``gongzhi serve --trusted-proxy``: clients are told apart by the proxy's X-Forwarded-For;
+    without the option that header is anyone's to write and is ignored."""
+    import threading
+
+    import waitress
+    from waitress import wasyncore
+
+    from hostapp.cli import waitress_options
+
+    options = waitress_options(4, "127.0.0.1" if behind_proxy else None)
+    server = waitress.create_server(county.app, host="127.0.0.1", port=0, **options)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}/api/v1/tokens"
+
+    def guess(client: str) -> int:
+        body = json.dumps({"username": "nobody", "password": "wrong-password"}).encode()
+        headers = {"Content-Type": "application/json", "X-Forwarded-For": client}
+        request = urllib.request.Request(url, data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            error.close()
+            return error.code
+
+    try:
+        spent = [guess("203.0.113.5") for _ in range(MAX_FAILURES_PER_CLIENT + 1)]
+        other = guess("198.51.100.7")
+    finally:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
+    assert spent.count(401) == MAX_FAILURES_PER_CLIENT and spent[-1] == 429
+    assert other == (401 if behind_proxy else 429)
+
+
 # --- No known password outside the demo ------------------------------------------------------
 
 
@@ -338,11 +377,6 @@ def test_a_deployment_that_is_not_a_demo_refuses_the_demo_password(county):
     assert login(county.app.test_client(), "village", "a-fresh-password-2026").status_code == 302
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AccountView.form_columns lacks 'new_password': the admin cannot create or edit "
-    "accounts ('AccountForm' object has no attribute 'new_password'); reported, not H3's file",
-)
 def test_a_county_administrator_replaces_the_demo_password_in_the_admin(county):
     with county.runtime.db.transaction() as session:
         village = session.scalar(select(Account).where(Account.username == "village"))

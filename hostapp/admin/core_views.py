@@ -318,7 +318,7 @@ class AccountView(ScopedModelView):
     }
     column_formatters = {"roles": lambda v, c, m, n: "、".join(ROLES.get(r, r) for r in m.roles)}
     column_details_exclude_list = ["password_hash", "failed_logins"]
-    form_columns = ["username", "display_name", "roles", "scope", "is_active"]
+    form_columns = ["username", "display_name", "roles", "scope", "is_active", "new_password"]
     form_extra_fields = {
         "new_password": PasswordField(_l("新密码"), validators=[Optional()]),
     }
