@@ -32,7 +32,7 @@ def plugin_group() -> None:
 @click.option("--title", help="插件的中文名称，如“村规民约”（默认为“NAME插件”）。")
 @click.pass_context
 def plugin_new(ctx: click.Context, name: str, parent: Path, title: str | None) -> None:
-    """新建插件 NAME：可安装的插件包，含模型、迁移、后台、接口、门户、设置和测试。"""
+    """新建插件 NAME：可安装的插件包，含模型、迁移、后台、接口、门户、设置、演示数据和测试。"""
     root = ctx.find_root().command
     commands = root.commands if isinstance(root, click.Group) else {}
     try:
