@@ -18,12 +18,22 @@ def main() -> None:
         app = Flask("bare")
         app.add_url_rule("/", "index", lambda: "ok")
     else:
-        from benchmarks.city import PLUGINS, config_data
         from core.config import parse_config
         from core.runtime import Runtime
         from hostapp import create_app
 
-        runtime = Runtime(parse_config(config_data(f"sqlite:///{sys.argv[1]}", PLUGINS)))
+        # The deployment file's content, as benchmarks.city writes it, without importing that
+        # module (it imports the test helpers, which no deployment loads).
+        config = {
+            "deployment": {
+                "name": "恩施州基层治理平台",
+                "locality_code": "422800000000",
+                "locality_name": "恩施土家族苗族自治州",
+                "database_url": f"sqlite:///{sys.argv[1]}",
+            },
+            "plugins": {"enabled": ["points", "assistance", "supervision", "consultation"]},
+        }
+        runtime = Runtime(parse_config(config))
         app = create_app(runtime)
         assert app.test_client().get("/healthz").status_code == 200
     print("ready", flush=True)

@@ -277,7 +277,7 @@ def _read_table(path: Path) -> _Table:
     header: list[str] = []
     rows: list[tuple[int, list[str]]] = []
     for line, cells in reader(path):
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():  # a blank row: no cell has anything but whitespace
             continue
         if not header_line:
             header_line, header = line, cells
@@ -318,7 +318,7 @@ def _map_header(table: _Table, columns: Sequence[Column]) -> dict[int, Column]:
     return mapping
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class _Row:
     line: int
     values: dict[str, str]  # stripped text per column key; absent when the cell was refused
@@ -327,7 +327,17 @@ class _Row:
 def _rows(table: _Table, mapping: dict[int, Column], problems: _Problems) -> list[_Row]:
     """The data rows as text per column; NUL characters and headerless content are refused."""
     result: list[_Row] = []
+    width = len(mapping)
+    keys = [column.key for _index, column in sorted(mapping.items())]
+    contiguous = sorted(mapping) == list(range(width))
     for line, cells in table.rows:
+        # The usual row: every cell under a named column and no NUL anywhere.
+        if contiguous and len(cells) <= width and "\x00" not in "".join(cells):
+            values = dict(zip(keys, (cell.strip() for cell in cells), strict=False))
+            if len(cells) < width:
+                values.update((key, "") for key in keys[len(cells) :])
+            result.append(_Row(line, values))
+            continue
         values = {column.key: "" for column in mapping.values()}
         for index, cell in enumerate(cells):
             column = mapping.get(index)
@@ -367,7 +377,7 @@ def _chunks(items: Sequence[str], size: int = _QUERY_CHUNK) -> Iterator[Sequence
 # --- Residents ----------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class _PersonPlan:
     line: int
     name: str | None
