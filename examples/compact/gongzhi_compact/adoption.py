@@ -4,7 +4,9 @@ meeting votes on it, and the village records the result and publishes the adopte
 The link to the consultation plugin (which this plugin ``requires``) goes through its public
 services: putting a version forward submits a consultation matter (协商事项, catalogue item
 ``consultation_item``, A01 村规民约的制定和修订 by default) and places it on the chosen meeting's
-agenda with :func:`plugins.consultation.deliberations.add_agenda`. The meeting then runs as any
+agenda with :func:`plugins.consultation.deliberations.add_agenda`; being the village committee's
+own proposal, the matter is taken up at once where it can be (accepted, triaged as a 小事 led by
+the committee, started) and resolved with the vote's result. The meeting then runs as any
 other: attendance, the outcome and the vote (赞成/反对/弃权), publication of its results. Once
 the results are published, the vote is final and the village records it here: adopted when more
 than half of those present voted for it (村民会议所作决定应当经到会人员的过半数通过).
@@ -17,17 +19,24 @@ reaction to an event.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.events import emit
+from core.models import Organization
 from core.runtime import plugin_settings
 from plugins.consultation.deliberations import add_agenda, attendee_count
 from plugins.consultation.errors import ConsultationError
-from plugins.consultation.matters import submit_matter
-from plugins.consultation.models import ConsultationAgendaItem, ConsultationDeliberation
+from plugins.consultation.matters import COMMITTEE_KINDS, resolve, submit_matter, triage_matter
+from plugins.consultation.models import (
+    ConsultationAgendaItem,
+    ConsultationDeliberation,
+    ConsultationMatter,
+)
+from plugins.consultation.workflow import HANDLE, MATTER_WORKFLOW, TRIAGE
 
 from gongzhi_compact.errors import CompactError
 from gongzhi_compact.events import CompactAdopted, CompactPublished
@@ -81,11 +90,12 @@ def _description(version: CompactVersion) -> str:
     return text
 
 
-def put_on_agenda(session: Session, version: CompactVersion) -> None:
-    """Submit the version as a consultation matter and put it on the chosen meeting's agenda."""
+def put_on_agenda(session: Session, version: CompactVersion, actor: Any) -> None:
+    """Submit the version as a consultation matter, take it up for the village committee (see
+    :func:`_take_up`) and put it on the chosen meeting's agenda."""
     deliberation = linked_deliberation(session, version)
     assert deliberation is not None  # the refer guard checked it
-    item_code = plugin_settings(session, "compact")["consultation_item"]
+    item_code = plugin_settings(session, "compact", version.locality_code)["consultation_item"]
     try:
         matter = submit_matter(
             session,
@@ -103,11 +113,45 @@ def put_on_agenda(session: Session, version: CompactVersion) -> None:
                 f"设置 plugins.compact.consultation_item 有误：{exc.message}",
             ) from exc
         raise CompactError("deliberation_id", exc.message) from exc
+    _take_up(session, matter, actor)
     try:
         add_agenda(session, deliberation, [matter.id])
     except ConsultationError as exc:
         raise CompactError("deliberation_id", exc.message) from exc
     version.matter_id = matter.id
+
+
+def _take_up(session: Session, matter: ConsultationMatter, actor: Any) -> None:
+    """The village committee proposes the compact itself, so its matter is accepted, triaged as
+    the catalogue says (小事, led by the village committee) and started at once, by the same
+    actor. When that cannot be done here (the actor lacks consultation's permissions, the item is
+    not a 小事, the village has no committee registered), the matter waits in 协商事项 for the
+    staff, as any other."""
+    if not (actor.has_permission(HANDLE) and actor.has_permission(TRIAGE)):
+        return
+    if matter.default_triage != "minor":
+        return
+    committee = session.scalar(
+        select(Organization.id)
+        .where(
+            Organization.locality_code == matter.locality_code,
+            Organization.kind.in_(COMMITTEE_KINDS),
+        )
+        .limit(1)
+    )
+    if committee is None:
+        return
+    MATTER_WORKFLOW.apply(matter, "accept", actor, session)
+    triage_matter(session, matter, actor, "minor", lead_organization_id=committee)
+    MATTER_WORKFLOW.apply(matter, "start", actor, session)
+
+
+def _conclude_matter(session: Session, version: CompactVersion, actor: Any, result: str) -> None:
+    """办结 the version's matter with ``result`` when it is in progress and the actor may."""
+    matter = session.get(ConsultationMatter, version.matter_id) if version.matter_id else None
+    if matter is None or matter.state != "in_progress" or not actor.has_permission(HANDLE):
+        return
+    resolve(session, matter, actor, result)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,10 +218,12 @@ def vote_of(session: Session, version: CompactVersion) -> Vote:
 
 
 def record_decision(
-    session: Session, version: CompactVersion, recorded_by: str, *, adopted: bool
+    session: Session, version: CompactVersion, actor: Any, *, adopted: bool
 ) -> CompactAdoption:
-    """Keep the vote with the version (append-only); an adoption emits ``CompactAdopted``."""
+    """Keep the vote with the version (append-only) and resolve its consultation matter with the
+    result; an adoption emits ``CompactAdopted``."""
     vote = vote_of(session, version)
+    recorded_by = getattr(actor, "label", None) or "system"
     assert vote.deliberation is not None and version.matter_id is not None
     item = vote.item
     record = CompactAdoption(
@@ -196,6 +242,13 @@ def record_decision(
     )
     session.add(record)
     session.flush()
+    verdict = "表决通过" if adopted else "表决未通过"
+    _conclude_matter(
+        session,
+        version,
+        actor,
+        f"{version.label}经“{vote.deliberation.title}”{verdict}：{vote.summary}。",
+    )
     if adopted:
         emit(
             session,
@@ -206,6 +259,14 @@ def record_decision(
             ),
         )
     return record
+
+
+def withdraw_from_meeting(session: Session, version: CompactVersion, actor: Any) -> None:
+    """The village takes the version back before its meeting: its matter is resolved saying so,
+    and the version no longer points at the meeting."""
+    _conclude_matter(session, version, actor, f"{version.label}撤回修改：{version.reason or ''}")
+    version.deliberation_id = None
+    version.matter_id = None
 
 
 def supersede_and_announce(session: Session, version: CompactVersion) -> None:

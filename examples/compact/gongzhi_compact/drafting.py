@@ -200,7 +200,7 @@ def delete_article(session: Session, article: CompactArticle) -> None:
 
 def violations(session: Session, version: CompactVersion) -> list[rules.Violation]:
     """The version's breaches of the rules, with the locally forbidden phrases in force."""
-    settings = plugin_settings(session, "compact")
+    settings = plugin_settings(session, "compact", version.locality_code)
     texts = [rules.ArticleText(a.number, a.body) for a in version.articles]
     extra = rules.local_phrases(settings, version.locality_code)
     return rules.violations(version.title, texts, extra)
@@ -216,5 +216,5 @@ def problems(session: Session, version: CompactVersion) -> list[str]:
 
 def coverage(session: Session, version: CompactVersion) -> list[tuple[str, bool]]:
     """Which recommended topics the version covers (advice only)."""
-    topics = plugin_settings(session, "compact")["recommended_topics"]
+    topics = plugin_settings(session, "compact", version.locality_code)["recommended_topics"]
     return rules.coverage([version.title, *(a.body for a in version.articles)], topics)

@@ -78,13 +78,12 @@ class CompactVersion(LocalityScoped, Base):
         elif name == "approve":
             self.reviewed_at, self.reviewed_by = now, label
         elif name == "refer":
-            adoption.put_on_agenda(session, self)
+            adoption.put_on_agenda(session, self, actor)
         elif name in ("adopt", "reject"):
             self.decided_at = now
-            adoption.record_decision(session, self, label, adopted=name == "adopt")
+            adoption.record_decision(session, self, actor, adopted=name == "adopt")
         elif name == "withdraw":
-            self.deliberation_id = None
-            self.matter_id = None
+            adoption.withdraw_from_meeting(session, self, actor)
         elif name == "publish":
             self.published_at = now
             adoption.supersede_and_announce(session, self)

@@ -17,10 +17,14 @@ from compact_support import (
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.models import EventRecord
-from core.testing import NEIGHBOUR, principal
+from core.models import EventRecord, Organization
+from core.testing import NEIGHBOUR, VILLAGE, principal
 from core.workflow import WorkflowError
-from plugins.consultation.models import ConsultationAgendaItem, ConsultationMatter
+from plugins.consultation.models import (
+    ConsultationAgendaItem,
+    ConsultationAssignment,
+    ConsultationMatter,
+)
 
 from gongzhi_compact import adoption, drafting
 from gongzhi_compact.errors import CompactError
@@ -248,3 +252,48 @@ def test_two_clerks_publishing_the_same_compact_at_once_publish_it_once(compact)
             select(EventRecord).where(EventRecord.name == "compact.compact_published")
         ).all()
         assert len(published) == 1
+
+
+def test_the_village_committee_takes_up_the_matter_and_it_is_resolved_with_the_vote(compact):
+    with compact.db.transaction() as session:
+        committee = Organization(
+            name="城南社区居民委员会", kind="residents_committee", locality_code=VILLAGE
+        )
+        session.add(committee)
+        version = reviewed(compact, session)
+        meeting = put_to_meeting(compact, session, version)
+        matter = session.get(ConsultationMatter, version.matter_id)
+        assert (matter.state, matter.triage) == ("in_progress", "minor")
+        lead = session.scalar(
+            select(ConsultationAssignment.organization_id).where(
+                ConsultationAssignment.matter_id == matter.id,
+                ConsultationAssignment.role == "lead",
+            )
+        )
+        assert lead == committee.id
+        hold_and_vote(compact, session, version, meeting, (6, 3, 1))
+        WORKFLOW.apply(version, "adopt", principal(compact, session, "village"), session)
+        assert matter.state == "resolved"
+        assert matter.resolution == (
+            "《城南社区居民公约》第1版经“居民公约修订会议”表决通过："
+            "赞成 6 票、反对 3 票、弃权 1 票（参会 10 人）。"
+        )
+
+
+def test_a_withdrawn_compacts_matter_is_resolved_saying_so(compact):
+    with compact.db.transaction() as session:
+        session.add(
+            Organization(
+                name="城南社区居民委员会", kind="residents_committee", locality_code=VILLAGE
+            )
+        )
+        version = reviewed(compact, session)
+        put_to_meeting(compact, session, version)
+        matter = session.get(ConsultationMatter, version.matter_id)
+        WORKFLOW.apply(
+            version, "withdraw", principal(compact, session, "village"), session, reason="补充条款"
+        )
+        assert (matter.state, matter.resolution) == (
+            "resolved",
+            "《城南社区居民公约》第1版撤回修改：补充条款",
+        )
