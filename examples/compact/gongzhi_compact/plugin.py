@@ -36,6 +36,9 @@ MANIFEST = PluginManifest(
     settings_schema=CompactSettings,
     migrations=HERE / "migrations",
     templates=HERE / "templates",
+    # 一村一策: towns and villages may change the advice, never loosen the forbidden phrases (an
+    # override replaces a list) nor the catalogue item the county's consultation expects.
+    local_settings=("recommended_topics",),
 )
 
 

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from core.migrate import schema_differences
-from core.models import Locality
+from core.models import Locality, SettingOverride
 from core.plugin_manager import MissingDependencyError, PluginManager
-from core.testing import COUNTY, NEIGHBOUR, VILLAGE, add_person, principal
+from core.settings import SettingOverrideError, check_override
+from core.testing import COUNTY, NEIGHBOUR, TOWN, VILLAGE, add_person, principal
 from plugins.consultation.models import ConsultationAgendaItem, ConsultationDeliberation
 
 from gongzhi_compact import drafting
@@ -80,3 +81,20 @@ def test_hook_register_demo_data_gives_villages_an_adopted_compact_and_one_a_rev
                 )
             )
             assert item.votes_for == vote.votes_for
+
+
+def test_a_town_may_change_the_advice_but_never_the_forbidden_phrases(gongzhi_runtime):
+    with gongzhi_runtime.db.transaction() as session:
+        topics = [{"name": "禁毒", "keywords": ["毒品"]}]
+        check_override(session, "compact", "recommended_topics", topics, TOWN)
+        session.add(
+            SettingOverride(
+                locality_code=TOWN, plugin="compact", key="recommended_topics", value=topics
+            )
+        )
+        with pytest.raises(SettingOverrideError):
+            check_override(session, "compact", "forbidden_phrases", [], TOWN)
+    with gongzhi_runtime.db.transaction() as session:
+        version = drafting.start_draft(session, locality_code=VILLAGE, title="城南社区居民公约")
+        drafting.add_article(session, version, number=1, body="远离毒品。")
+        assert drafting.coverage(session, version) == [("禁毒", True)]
