@@ -220,6 +220,7 @@ def test_a_points_claim_goes_through_review_and_public_notice_to_the_ledger(make
     text = site.shown(page)
     assert "当前状态：公示中" in text
     assert f"{today} 至 {today + dt.timedelta(days=4)}" in text
+    assert "公示期满入账" not in workflow_buttons(page)  # not while the notice runs
 
     # Residents read the notice on their phones: names masked.
     portal = site.portal_on_phone(page.context.browser, VILLAGE)
