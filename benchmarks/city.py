@@ -118,6 +118,23 @@ def tree() -> tuple[list[dict[str, Any]], list[str], list[str], list[str]]:
     return rows, counties, towns, villages
 
 
+POINTS_TABLES = ["points_account", "points_transfer", "points_movement", "points_tally"]
+
+
+def _advance_sequences(connection: Any, tables: list[str]) -> None:
+    """On PostgreSQL, move each table's id sequence past the ids the bulk load gave explicitly,
+    so that the app's own inserts do not collide (SQLite needs nothing: it takes max(id) + 1)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        connection.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
+        )
+
+
 def _insert(connection: Any, table: Table, rows: Iterator[dict[str, Any]]) -> int:
     """Insert rows in chunks with executemany; returns how many."""
     total = 0
@@ -192,7 +209,7 @@ def build(
     migrate.upgrade(runtime)
     rng = random.Random(seed)
     rows, counties, towns, villages = tree()
-    households = max(int(HOUSEHOLDS * scale), len(villages))
+    households = int(HOUSEHOLDS * scale)
     residents = int(RESIDENTS * scale)
     transfers = int(MOVEMENTS * scale) // 2
     counts: dict[str, int] = {}
@@ -375,6 +392,7 @@ def build(
             f"（{time.perf_counter() - started:.0f} s）"
         )
     with runtime.db.engine.begin() as connection:
+        _advance_sequences(connection, ["core_household", "core_person", *POINTS_TABLES])
         connection.execute(text("ANALYZE"))  # fresh statistics, as a running system has
     tokens: dict[str, str] = {}
     with runtime.db.transaction() as session:
@@ -523,6 +541,7 @@ def ensure_assistance(city: City, log: Callable[[str], None] = print) -> int:
             for n, h in enumerate(chosen, start=1)
         )
         made = _insert(connection, AssistanceEnrolment.__table__, enrolments)
+        _advance_sequences(connection, ["assistance_application", "assistance_enrolment"])
         connection.execute(text("ANALYZE"))
     log(f"  低保对象 {made:,} 户（{time.perf_counter() - started:.0f} s）")
     return made
