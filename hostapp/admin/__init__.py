@@ -19,7 +19,7 @@ def init_app(app: Flask, runtime: Runtime) -> Admin:
         app,
         name=runtime.config.name,
         index_view=DashboardView(runtime),
-        theme=Bootstrap4Theme(swatch="flatly", fluid=True),
+        theme=Bootstrap4Theme(swatch="flatly", fluid=True, base_template="admin/gongzhi/base.html"),
         translations_path=str(compiled_translations()),
     )
     for view in core_views(runtime):

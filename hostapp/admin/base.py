@@ -18,6 +18,7 @@ from flask_admin.contrib.sqla import tools as sqla_tools
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import false, inspect
 from sqlalchemy.exc import IntegrityError
@@ -92,6 +93,11 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     Use it for relations to large registers (residents, households), where a plain select would
     list every record in a county.
     """
+
+    def __init__(self, name: str, session: Any, model: type, **options: Any) -> None:
+        # Flask-Admin's own catalogue renders the default placeholder as 请选择模型 ("a model").
+        options.setdefault("placeholder", _l("输入关键字搜索"))
+        super().__init__(name, session, model, **options)
 
     def get_query(self) -> Any:
         principal = current_principal()
@@ -297,5 +303,9 @@ class DashboardView(GuardedViewMixin, AdminIndexView):
             "admin/gongzhi/index.html",
             principal=principal,
             counts=scope_counts(self.runtime, principal.scope_code),
-            plugins=self.runtime.plugins.plugins,
+            plugins=[
+                plugin
+                for plugin in self.runtime.plugins.plugins
+                if self.runtime.plugins.reaches(plugin.name, principal.scope_code)
+            ],
         )
