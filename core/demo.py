@@ -182,7 +182,10 @@ DEFAULT_PLACE = Path(__file__).resolve().parent.parent / "configs" / "places" / 
 SOCIAL_TYPES = {"social_group": "社会团体", "private_non_enterprise": "民办非企业单位"}
 
 _NAME = validate.Length(min=1, max=40)
-_NAMES = fields.List(fields.String(validate=_NAME))
+
+
+def _names() -> fields.List:
+    return fields.List(fields.String(validate=_NAME))
 
 
 def _non_empty(what: str) -> validate.Length:
@@ -287,9 +290,9 @@ class PlaceFileSchema(_PlaceSchema):
     )
     surnames = fields.List(fields.String(validate=validate.Length(min=1, max=2)), required=True)
     surname_share = fields.Float(load_default=0.4, validate=validate.Range(0, 1))
-    streets = _NAMES
-    places = _NAMES
-    county_departments = _NAMES
+    streets = _names()
+    places = _names()
+    county_departments = _names()
     bank = fields.String(required=True, validate=_NAME)
     collective_bank = fields.String(required=True, validate=_NAME)
     village_roles = fields.Dict(
@@ -589,8 +592,9 @@ def seed_demo(
                 "数据库中已有行政区划数据，演示数据只能导入空数据库。"
                 "请换一个新的数据库（或清空现有数据库）后再导入。"
             )
-        builder = _DemoBuilder(session, county_code, config.locality_name, seed, place)
-        builder.known_roles = set(ROLES) | set(config.role_grants)
+        builder = _DemoBuilder(
+            session, county_code, config.locality_name, seed, place, set(config.role_grants)
+        )
         county, accounts = builder.build(residents)
         for plugin in runtime.plugins.plugins:
             # Each plugin draws from its own generator, so one plugin's demo does not change
@@ -656,11 +660,17 @@ class _DemoBuilder:
     """Draws and adds the core demo data; every random choice comes from the seeded generators."""
 
     def __init__(
-        self, session: Session, county_code: str, county_name: str, seed: int, place: DemoPlace
+        self,
+        session: Session,
+        county_code: str,
+        county_name: str,
+        seed: int,
+        place: DemoPlace,
+        deployment_roles: Sequence[str] | set[str] = (),
     ) -> None:
         self.session = session
         self.place = place
-        self.known_roles: set[str] = set(ROLES)
+        self.known_roles = set(ROLES) | set(deployment_roles)  # built-in and [roles.NAME]
         self.county_code = county_code
         self.county_name = county_name
         self.area_code = county_code[:6]
