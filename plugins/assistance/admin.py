@@ -353,11 +353,14 @@ class StandardMixin(_Common):
                     cares if code == "extreme_poverty" else "—",
                 ]
             )
+        # 一村一策: the notice period in force where the account works.
+        session = self.session  # type: ignore[attr-defined]
+        local = plugin_settings(session, "assistance", principal.scope_code)
         return self.render(  # type: ignore[attr-defined]
             "assistance/admin/programmes.html",
             programmes=rows,
             bands=bands,
-            notice_days=settings["notice_days"],
+            notice_days=local["notice_days"],
             standards=standards,
             scope_name=scope.name if scope else principal.scope_code,
             back_url=self.get_url(".index_view"),  # type: ignore[attr-defined]

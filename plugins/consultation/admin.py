@@ -29,6 +29,7 @@ from wtforms.fields import SelectChoice
 from core.db import utcnow
 from core.localities import LEVEL_LABELS, is_within, within
 from core.models import Locality, Organization, Person, Tag
+from core.runtime import plugin_settings
 from core.workflow import WorkflowError
 from plugins.consultation import deliberations as deliberation_service
 from plugins.consultation import matters as matter_service
@@ -83,8 +84,9 @@ def _principal() -> Any:
     return _runtime().plugins.permissions.principal(current_user._get_current_object())
 
 
-def _settings() -> dict[str, Any]:
-    return _runtime().plugins.settings("consultation")
+def _settings(locality_code: str | None = None) -> dict[str, Any]:
+    """The settings in force at ``locality_code`` (一村一策), or the county's without one."""
+    return plugin_settings(_runtime().db.session, "consultation", locality_code)
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -686,13 +688,14 @@ def _deliberation_view(admin: Any) -> type:
 
         def create_form(self, obj: Any = None) -> Any:
             form = super().create_form(obj)
-            form.form.choices = _choices((f, f) for f in _settings()["meeting_forms"])
+            forms = _settings(_principal().scope_code)["meeting_forms"]
+            form.form.choices = _choices((f, f) for f in forms)
             del form["minutes"]
             return form
 
         def edit_form(self, obj: Any = None) -> Any:
             form = super().edit_form(obj)
-            forms = _settings()["meeting_forms"]
+            forms = _settings(obj.locality_code if obj is not None else None)["meeting_forms"]
             current = obj.form if obj is not None else None
             extra = [current] if current and current not in forms else []
             form.form.choices = _choices((f, f) for f in [*forms, *extra])
@@ -739,7 +742,7 @@ def _deliberation_view(admin: Any) -> type:
                 raise ConsultationError("state", "结果已公开或已取消的会议不能再修改")
             if model.minutes and model.state != "held":
                 raise ConsultationError("minutes", "会议召开后才能填写会议纪要")
-            if model.form not in _settings()["meeting_forms"]:
+            if model.form not in _settings(model.locality_code)["meeting_forms"]:
                 raise ConsultationError("form", "请选择设置中启用的议事形式")
             super().on_model_change(form, model, is_created)
 
@@ -958,7 +961,7 @@ def _wish_view(admin: Any) -> type:
         def claim_choices(self, record: ConsultationWish) -> dict[str, list[Any]]:
             """Volunteers and party members of the wish's township, and organisations near it."""
             session = self.session
-            tags = _settings()["claimer_tags"]
+            tags = _settings(record.locality_code)["claimer_tags"]
             town = record.locality_code[:9] + "000"
             people = select(Person).where(within(Person.locality_code, town))
             if tags:
@@ -1302,7 +1305,7 @@ class CataloguePage(GuardedPage):
     def index(self) -> Any:
         """The catalogue page."""
         principal = _principal()
-        settings = _settings()
+        settings = _settings(principal.scope_code)
         catalogue = catalogue_for(settings, principal.scope_code)
         session = _runtime().db.session
         counts = dict(

@@ -134,3 +134,15 @@ def test_county_wide_settings_cannot_be_overridden_by_a_village(consult):
             check_override(session, "consultation", "meeting_forms", [], VILLAGE)
         assert "meeting_forms" in overridable_settings(consult.plugins, "consultation")
         assert session.scalar(select(func.count()).select_from(SettingOverride)) == 0
+
+
+def test_the_admin_offers_each_village_its_own_forms_of_meeting(consult):
+    from helpers import logged_in, make_app
+
+    override(consult, VILLAGE, "meeting_forms", ["坝坝会", "板凳会"])
+    app = make_app(consult)
+    own = logged_in(app, "village").get("/admin/consultation_deliberation/new/")
+    offered = own.get_data(as_text=True)
+    assert 'value="坝坝会"' in offered and 'value="院坝会"' not in offered
+    other = logged_in(app, "neighbour").get("/admin/consultation_deliberation/new/")
+    assert 'value="坝坝会"' not in other.get_data(as_text=True)
