@@ -3,6 +3,8 @@
 Attendance is recorded once the meeting is held; each resident attendee emits
 ``consultation.deliberation_attended`` in the same transaction. Recording the same attendance again
 adds no row and emits the identical event again, so a reaction keyed on the event happens once.
+Publishing the results (the ``publish`` transition) emits ``consultation.deliberation_published``
+with every agenda matter's outcome and vote (:func:`announce_results`).
 As everywhere in this plugin, a refused request raises before anything is written.
 """
 
@@ -21,7 +23,7 @@ from core.localities import Level, is_within, level_of
 from core.models import Locality, Organization, Person
 from core.runtime import plugin_settings
 from plugins.consultation.errors import ConsultationError, clean_text, visible
-from plugins.consultation.events import DeliberationAttended
+from plugins.consultation.events import AgendaOutcome, DeliberationAttended, DeliberationPublished
 from plugins.consultation.models import (
     ConsultationAgendaItem,
     ConsultationAttendee,
@@ -287,6 +289,40 @@ def record_outcome(
     item.outcome = outcome
     session.flush()
     return item
+
+
+def announce_results(
+    session: Session, deliberation: ConsultationDeliberation
+) -> DeliberationPublished:
+    """Emit ``consultation.deliberation_published`` for a meeting whose results were just
+    published: the attendance count and each agenda matter's outcome and vote, as recorded.
+
+    Called by the ``publish`` transition (:meth:`ConsultationDeliberation.on_transition`), in
+    its transaction, so a reaction (the compact plugin adopting a compact by the vote) commits or
+    rolls back together with the publication.
+    """
+    items = session.scalars(
+        select(ConsultationAgendaItem)
+        .where(ConsultationAgendaItem.deliberation_id == deliberation.id)
+        .order_by(ConsultationAgendaItem.id)
+    ).all()
+    event = DeliberationPublished(
+        locality_code=deliberation.locality_code,
+        deliberation_id=deliberation.id,
+        present=attendee_count(session, deliberation),
+        agenda=tuple(
+            AgendaOutcome(
+                matter_id=item.matter_id,
+                outcome=item.outcome or "",
+                votes_for=item.votes_for,
+                votes_against=item.votes_against,
+                votes_abstain=item.votes_abstain,
+            )
+            for item in items
+        ),
+    )
+    emit(session, event)
+    return event
 
 
 def set_minutes(session: Session, deliberation: ConsultationDeliberation, minutes: str) -> None:

@@ -292,9 +292,14 @@ class ConsultationDeliberation(LocalityScoped, Base):
         return self.locality_code[:12]
 
     def on_transition(self, transition: Any, actor: Any, session: Session, reason: Any) -> None:
-        """Keep the cancellation reason."""
+        """Keep the cancellation reason; publishing the results emits
+        ``consultation.deliberation_published`` (see :func:`deliberations.announce_results`)."""
         if reason:
             self.reason = reason
+        if transition.name == "publish":
+            from plugins.consultation.deliberations import announce_results
+
+            announce_results(session, self)
 
     def __str__(self) -> str:
         return f"{self.title}（{self.form}）"
