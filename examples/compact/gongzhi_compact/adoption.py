@@ -1,5 +1,6 @@
 """Adoption: a reviewed version is put to a deliberation of the consultation plugin, the
-meeting votes on it, and the village records the result and publishes the adopted version.
+meeting votes on it, and the vote adopts or rejects the version the moment the meeting's results
+are published; the village then publishes the adopted version.
 
 The link to the consultation plugin (which this plugin ``requires``) goes through its public
 services: putting a version forward submits a consultation matter (协商事项, catalogue item
@@ -7,18 +8,25 @@ services: putting a version forward submits a consultation matter (协商事项,
 agenda with :func:`plugins.consultation.deliberations.add_agenda`; being the village committee's
 own proposal, the matter is taken up at once where it can be (accepted, triaged as a 小事 led by
 the committee, started) and resolved with the vote's result. The meeting then runs as any
-other: attendance, the outcome and the vote (赞成/反对/弃权), publication of its results. Once
-the results are published, the vote is final and the village records it here: adopted when more
-than half of those present voted for it (村民会议所作决定应当经到会人员的过半数通过).
+other: attendance, the outcome and the vote (赞成/反对/弃权), publication of its results.
 
-Consultation emits no event when a meeting's results are published, so the adoption is a step
-the village takes (the ``adopt`` transition), guarded by the published vote, rather than a
-reaction to an event.
+Publishing the results emits ``consultation.deliberation_published``; :func:`react` (the
+plugin's ``on_event``, matching the event by name) adopts each version on that agenda when more
+than half of those present voted for it (村民会议所作决定应当经到会人员的过半数通过) and rejects
+it otherwise, in the publication's transaction, as the system (:data:`EVENT_ACTOR`). A version
+leaves ``deliberation`` when its result is recorded, and the adoption record is unique per
+version, so the same event delivered twice records nothing more.
+
+The manual ``adopt`` and ``reject`` steps (补录) remain for a version whose meeting's results were
+published without the reaction: before consultation emitted the event, or while ``[coverage]``
+had this plugin switched off at the village. They are guarded by the same published vote.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +36,8 @@ from core.db import utcnow
 from core.events import emit
 from core.models import Organization
 from core.runtime import plugin_settings
+from core.security import SystemActor
+from core.workflow import WorkflowError
 from plugins.consultation.deliberations import add_agenda, attendee_count
 from plugins.consultation.errors import ConsultationError
 from plugins.consultation.matters import COMMITTEE_KINDS, resolve, submit_matter, triage_matter
@@ -44,6 +54,12 @@ from gongzhi_compact.models import CompactAdoption, CompactVersion
 
 MAX_DESCRIPTION = 5000
 """The longest description of a consultation matter."""
+
+PUBLISHED_EVENT = "consultation.deliberation_published"
+"""The consultation plugin's event for a meeting whose results were published, matched by name."""
+
+EVENT_ACTOR = "system:compact-event"
+"""Who records a vote on the event's behalf, in the adoption record and the audit log."""
 
 
 def linked_deliberation(
@@ -157,46 +173,60 @@ def _conclude_matter(session: Session, version: CompactVersion, actor: Any, resu
 @dataclasses.dataclass(frozen=True)
 class Vote:
     """Where a version's deliberation stands: ``problem`` says why no result can be recorded
-    yet (or that there was no vote), ``final`` whether the meeting's results are published."""
+    yet (or that there was no vote), ``final`` whether the meeting's results are published.
+    ``counts`` is (for, against, abstain), ``None`` when the meeting took no vote on it."""
 
     deliberation: ConsultationDeliberation | None
-    item: ConsultationAgendaItem | None
     attendees: int
+    counts: tuple[int, int, int] | None
+    outcome: str | None
     problem: str | None
     final: bool
 
     @property
     def passed(self) -> bool:
         """More than half of those present voted for the version."""
-        if self.item is None or not self.item.has_vote or self.problem:
+        if self.counts is None or self.problem:
             return False
-        return (self.item.votes_for or 0) * 2 > self.attendees
+        return self.counts[0] * 2 > self.attendees
 
     @property
     def summary(self) -> str:
         """``赞成 8 票、反对 2 票、弃权 1 票（参会 11 人）``."""
-        if self.item is None or not self.item.has_vote:
+        if self.counts is None:
             return "未表决"
-        item = self.item
+        votes_for, against, abstain = self.counts
         return (
-            f"赞成 {item.votes_for} 票、反对 {item.votes_against} 票、弃权 {item.votes_abstain} 票"
-            f"（参会 {self.attendees} 人）"
+            f"赞成 {votes_for} 票、反对 {against} 票、弃权 {abstain} 票（参会 {self.attendees} 人）"
         )
 
 
+def _no_vote(deliberation: ConsultationDeliberation, attendees: int, outcome: str | None) -> Vote:
+    return Vote(
+        deliberation,
+        attendees,
+        None,
+        outcome,
+        f"议事会议“{deliberation.title}”没有对本村规民约进行表决",
+        True,
+    )
+
+
 def vote_of(session: Session, version: CompactVersion) -> Vote:
-    """The vote on the version at its meeting, as far as it has got."""
+    """The vote on the version at its meeting, as far as it has got, read from the meeting's
+    agenda."""
     deliberation = linked_deliberation(session, version)
     if deliberation is None:
-        return Vote(None, None, 0, "尚未选择审议本村规民约的议事会议", False)
+        return Vote(None, 0, None, None, "尚未选择审议本村规民约的议事会议", False)
     if deliberation.state == "cancelled":
-        return Vote(deliberation, None, 0, "议事会议已取消，请撤回后重新提交议事协商", False)
+        return Vote(deliberation, 0, None, None, "议事会议已取消，请撤回后重新提交议事协商", False)
     if deliberation.state != "published":
         return Vote(
             deliberation,
-            None,
             0,
-            f"议事会议“{deliberation.title}”的协商结果尚未公开，请在结果公开后再记录表决结果",
+            None,
+            None,
+            f"议事会议“{deliberation.title}”的协商结果尚未公开，结果公开时将按表决情况自动记录",
             False,
         )
     item = session.scalar(
@@ -207,14 +237,26 @@ def vote_of(session: Session, version: CompactVersion) -> Vote:
     )
     attendees = attendee_count(session, deliberation)
     if item is None or not item.has_vote:
-        return Vote(
-            deliberation,
-            item,
-            attendees,
-            f"议事会议“{deliberation.title}”没有对本村规民约进行表决",
-            True,
-        )
-    return Vote(deliberation, item, attendees, None, True)
+        return _no_vote(deliberation, attendees, item.outcome if item else None)
+    counts = (item.votes_for or 0, item.votes_against or 0, item.votes_abstain or 0)
+    return Vote(deliberation, attendees, counts, item.outcome, None, True)
+
+
+def vote_in_event(
+    deliberation: ConsultationDeliberation, payload: Mapping[str, Any], matter_id: int | None
+) -> Vote:
+    """The vote on matter ``matter_id`` as ``consultation.deliberation_published`` announces it
+    (its payload: ``present`` and one ``agenda`` entry per matter)."""
+    present = int(payload["present"])
+    entry = next((e for e in payload.get("agenda") or () if e.get("matter_id") == matter_id), None)
+    if entry is None or entry.get("votes_for") is None:
+        return _no_vote(deliberation, present, entry.get("outcome") if entry else None)
+    counts = (
+        int(entry["votes_for"]),
+        int(entry.get("votes_against") or 0),
+        int(entry.get("votes_abstain") or 0),
+    )
+    return Vote(deliberation, present, counts, entry.get("outcome"), None, True)
 
 
 def record_decision(
@@ -225,7 +267,7 @@ def record_decision(
     vote = vote_of(session, version)
     recorded_by = getattr(actor, "label", None) or "system"
     assert vote.deliberation is not None and version.matter_id is not None
-    item = vote.item
+    counts = vote.counts or (None, None, None)
     record = CompactAdoption(
         version_id=version.id,
         version_number=version.number,
@@ -233,10 +275,10 @@ def record_decision(
         deliberation_id=vote.deliberation.id,
         matter_id=version.matter_id,
         attendees=vote.attendees,
-        votes_for=item.votes_for if item else None,
-        votes_against=item.votes_against if item else None,
-        votes_abstain=item.votes_abstain if item else None,
-        outcome=(item.outcome if item else None) or "未表决",
+        votes_for=counts[0],
+        votes_against=counts[1],
+        votes_abstain=counts[2],
+        outcome=vote.outcome or "未表决",
         recorded_by=recorded_by,
         locality_code=version.locality_code,
     )
@@ -259,6 +301,61 @@ def record_decision(
             ),
         )
     return record
+
+
+@contextlib.contextmanager
+def _as_system(session: Session) -> Iterator[SystemActor]:
+    """Write as :data:`EVENT_ACTOR`: the changes pending so far (the meeting's publication) are
+    flushed first under the session's own actor, so the audit log tells the clerk who published
+    the results from the system that recorded the vote."""
+    session.flush()
+    previous = session.info.get("actor")
+    session.info["actor"] = EVENT_ACTOR
+    try:
+        yield SystemActor(label=EVENT_ACTOR)
+        session.flush()
+    finally:
+        session.info["actor"] = previous
+
+
+def react(event: Any, session: Session) -> list[CompactVersion]:
+    """Record the vote on every version on the agenda of a meeting whose results were just
+    published (``consultation.deliberation_published``, matched by name; other events are
+    ignored); returns the versions decided.
+
+    A version is adopted when more than half of those present voted for it, rejected otherwise
+    (also when the meeting took no vote on it). Only versions still waiting for this meeting
+    (state ``deliberation``) are decided, so the same event delivered again changes nothing.
+    """
+    if getattr(event, "name", None) != PUBLISHED_EVENT:
+        return []
+    from gongzhi_compact.workflow import VERSION_WORKFLOW
+
+    payload = event.payload()
+    waiting = session.scalars(
+        select(CompactVersion)
+        .where(
+            CompactVersion.deliberation_id == payload["deliberation_id"],
+            CompactVersion.state == "deliberation",
+        )
+        .order_by(CompactVersion.id)
+    ).all()
+    if not waiting:
+        return []
+    with _as_system(session) as system:
+        for version in waiting:
+            deliberation = linked_deliberation(session, version)
+            assert deliberation is not None  # selected by its deliberation
+            vote = vote_in_event(deliberation, payload, version.matter_id)
+            step = "adopt" if vote.passed else "reject"
+            try:
+                VERSION_WORKFLOW.apply(version, step, system, session)
+            except WorkflowError as exc:  # the stored vote disagrees with the announced one
+                raise CompactError(
+                    "deliberation_id",
+                    f"{version.label}的表决结果与议事会议公开的结果不一致：{exc}",
+                ) from exc
+    return list(waiting)
 
 
 def withdraw_from_meeting(session: Session, version: CompactVersion, actor: Any) -> None:

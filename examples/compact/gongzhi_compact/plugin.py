@@ -15,12 +15,13 @@ from core import hookimpl
 from core.manifest import Permission, PluginManifest
 
 from gongzhi_compact import admin as admin_views
-from gongzhi_compact import api as api_endpoints
 from gongzhi_compact import (
+    adoption,
     demo,
     models,  # noqa: F401  (the tables on Base as soon as the plugin is enabled)
     portal,
 )
+from gongzhi_compact import api as api_endpoints
 from gongzhi_compact.settings import CompactSettings
 from gongzhi_compact.workflow import DRAFT, REVIEW
 
@@ -75,6 +76,14 @@ def register_portal_sections(locality, session):
 def provide_public_notices(locality, session):
     """Newly published compacts (村规民约公布)."""
     return portal.notices(locality, session)
+
+
+@hookimpl
+def on_event(event, session):
+    """The vote decides: when a meeting's results are published
+    (``consultation.deliberation_published``), each compact on its agenda is adopted or rejected
+    by the vote (see :func:`gongzhi_compact.adoption.react`)."""
+    adoption.react(event, session)
 
 
 @hookimpl

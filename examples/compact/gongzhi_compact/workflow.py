@@ -1,8 +1,11 @@
 """The state machine of a compact version, with its guards.
 
 draft (草稿) → submitted (待乡镇审查) → reviewed (审查通过) → deliberation (提交议事协商) →
-adopted (表决通过) or rejected (表决未通过); adopted → published (公布施行), which supersedes the
-village's previously published version. The town returns a draft with a reason; the village may
+adopted (表决通过) or rejected (表决未通过), by the vote, as soon as the meeting's results are
+published (see :mod:`gongzhi_compact.adoption`); adopted → published (公布施行), which supersedes
+the village's previously published version. ``adopt`` and ``reject`` taken by hand are the 补录 of a
+vote whose publication the plugin did not see (before the event existed, or while the plugin was
+switched off at the village). The town returns a draft with a reason; the village may
 withdraw a version to revise it again until its meeting has been held.
 """
 
@@ -104,10 +107,10 @@ VERSION_WORKFLOW = Workflow(
             "refer", "提交议事协商", ("reviewed",), "deliberation", DRAFT, guards=(_meeting_chosen,)
         ),
         Transition(
-            "adopt", "记录表决通过", ("deliberation",), "adopted", DRAFT, guards=(_vote_passed,)
+            "adopt", "补录表决通过", ("deliberation",), "adopted", DRAFT, guards=(_vote_passed,)
         ),
         Transition(
-            "reject", "记录表决未通过", ("deliberation",), "rejected", DRAFT, guards=(_vote_failed,)
+            "reject", "补录表决未通过", ("deliberation",), "rejected", DRAFT, guards=(_vote_failed,)
         ),
         Transition(
             "withdraw",

@@ -99,10 +99,8 @@ def _published(compact, votes=(8, 1, 1)):
     with compact.db.transaction() as session:
         version = reviewed(compact, session)
         meeting = put_to_meeting(compact, session, version)
-        hold_and_vote(compact, session, version, meeting, votes)
-        village = principal(compact, session, "village")
-        WORKFLOW.apply(version, "adopt", village, session)
-        WORKFLOW.apply(version, "publish", village, session)
+        hold_and_vote(compact, session, version, meeting, votes)  # adopted by the vote
+        WORKFLOW.apply(version, "publish", principal(compact, session, "village"), session)
         return version.id
 
 

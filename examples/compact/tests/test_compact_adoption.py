@@ -1,12 +1,14 @@
 """A compact's life: the village drafts it, the township reviews it, a real deliberation of the
-consultation plugin votes on it, the village records the vote and publishes it; a revision
-starts from it and supersedes it, and the adopted version stays as it was adopted."""
+consultation plugin votes on it and, the moment the meeting's results are published, the vote
+adopts or rejects it without anyone clicking; the village publishes it; a revision starts from it
+and supersedes it, and the adopted version stays as it was adopted."""
 
 from __future__ import annotations
 
 import pytest
 from compact_support import (
     LAWFUL_ARTICLES,
+    MEETING,
     WORKFLOW,
     draft_with,
     hold_and_vote,
@@ -14,15 +16,20 @@ from compact_support import (
     put_to_meeting,
     reviewed,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.audit import AuditEntry, verify
+from core.config import parse_config
 from core.models import EventRecord, Organization
-from core.testing import NEIGHBOUR, VILLAGE, principal
+from core.runtime import Runtime
+from core.testing import NEIGHBOUR, VILLAGE, make_config_data, principal
 from core.workflow import WorkflowError
+from plugins.consultation import deliberations
 from plugins.consultation.models import (
     ConsultationAgendaItem,
     ConsultationAssignment,
+    ConsultationDeliberation,
     ConsultationMatter,
 )
 
@@ -111,20 +118,25 @@ def test_an_adopted_compact_goes_through_a_real_deliberation(compact):
         village = principal(compact, session, "village")
         with pytest.raises(WorkflowError, match="协商结果尚未公开"):
             WORKFLOW.apply(version, "adopt", village, session)
-        hold_and_vote(compact, session, version, meeting, (7, 2, 1), attendees=10)
-        with pytest.raises(WorkflowError, match="已超过参会人数的半数，应记录为通过"):
-            WORKFLOW.apply(version, "reject", village, session)
-        WORKFLOW.apply(version, "adopt", village, session)
+        hold_and_vote(compact, session, version, meeting, (7, 2, 1), attendees=10, publish=False)
+        assert version.state == "deliberation"  # held and voted, results not yet public
+        MEETING.apply(meeting, "publish", village, session)
+        assert version.state == "adopted"  # without any further click
+        assert version.decided_at is not None
+        assert [t.name for t in WORKFLOW.allowed(version, village, session)] == ["publish"]
         WORKFLOW.apply(version, "publish", village, session)
         assert version.state == "published"
 
         record = session.scalar(select(CompactAdoption))
         assert (record.adopted, record.attendees, record.votes_for) == (True, 10, 7)
-        assert record.deliberation_id == meeting.id
-        names = session.scalars(
-            select(EventRecord.name).where(EventRecord.name.like("compact.%"))
-        ).all()
-        assert names == ["compact.compact_adopted", "compact.compact_published"]
+        assert (record.deliberation_id, record.outcome) == (meeting.id, "逐条审议")
+        assert record.recorded_by == adoption.EVENT_ACTOR
+        names = session.scalars(select(EventRecord.name).order_by(EventRecord.id)).all()
+        assert [n for n in names if not n.endswith("_attended")] == [
+            "consultation.deliberation_published",
+            "compact.compact_adopted",
+            "compact.compact_published",
+        ]
 
 
 def test_half_of_those_present_is_not_enough_to_adopt(compact):
@@ -132,24 +144,101 @@ def test_half_of_those_present_is_not_enough_to_adopt(compact):
         version = reviewed(compact, session)
         meeting = put_to_meeting(compact, session, version)
         hold_and_vote(compact, session, version, meeting, (5, 4, 1), attendees=10)
-        village = principal(compact, session, "village")
-        with pytest.raises(WorkflowError) as caught:
-            WORKFLOW.apply(version, "adopt", village, session)
-        assert str(caught.value) == (
-            "赞成 5 票、反对 4 票、弃权 1 票（参会 10 人），未超过参会人数的半数，不能记录为通过"
-        )
-        WORKFLOW.apply(version, "reject", village, session)
         record = session.scalar(select(CompactAdoption))
         assert (version.state, record.adopted, record.votes_for) == ("rejected", False, 5)
+        assert WORKFLOW.allowed(version, principal(compact, session, "village"), session) == []
+        adopted = session.scalars(
+            select(EventRecord).where(EventRecord.name == "compact.compact_adopted")
+        ).all()
+        assert adopted == []
 
 
-def test_a_meeting_without_a_vote_on_the_compact_cannot_adopt_it(compact):
+def test_the_rule_is_more_than_half_of_those_present_not_of_those_who_voted(compact):
+    with compact.db.transaction() as session:
+        version = reviewed(compact, session)
+        meeting = put_to_meeting(compact, session, version)
+        hold_and_vote(compact, session, version, meeting, (6, 0, 0), attendees=10)
+        assert version.state == "adopted"
+        vote = adoption.vote_of(session, version)
+        assert vote.summary == "赞成 6 票、反对 0 票、弃权 0 票（参会 10 人）"
+
+
+def test_a_meeting_without_a_vote_on_the_compact_rejects_it(compact):
     with compact.db.transaction() as session:
         version = reviewed(compact, session)
         meeting = put_to_meeting(compact, session, version)
         hold_and_vote(compact, session, version, meeting, None)
-        with pytest.raises(WorkflowError, match="没有对本村规民约进行表决"):
-            WORKFLOW.apply(version, "adopt", principal(compact, session, "village"), session)
+        record = session.scalar(select(CompactAdoption))
+        assert version.state == "rejected"
+        assert (record.adopted, record.votes_for, record.outcome) == (False, None, "逐条审议")
+
+
+def test_the_same_publication_delivered_twice_records_the_vote_once(compact):
+    with compact.db.transaction() as session:
+        version = reviewed(compact, session)
+        meeting = put_to_meeting(compact, session, version)
+        hold_and_vote(compact, session, version, meeting, (8, 1, 1))
+        first = session.scalar(
+            select(EventRecord.payload).where(
+                EventRecord.name == "consultation.deliberation_published"
+            )
+        )
+        again = deliberations.announce_results(session, meeting)  # delivered again
+        assert again.payload() == first
+        meeting_id = meeting.id
+    with compact.db.transaction() as session:  # and again, later, in another transaction
+        deliberations.announce_results(session, session.get(ConsultationDeliberation, meeting_id))
+    with compact.db.new_session() as session:
+        assert session.scalar(select(func.count()).select_from(CompactAdoption)) == 1
+        adopted = session.scalars(
+            select(EventRecord.name).where(EventRecord.name == "compact.compact_adopted")
+        ).all()
+        assert len(adopted) == 1
+        published = session.scalars(
+            select(EventRecord.name).where(
+                EventRecord.name == "consultation.deliberation_published"
+            )
+        ).all()
+        assert len(published) == 3
+
+
+def test_the_system_records_the_vote_and_the_audit_log_tells_it_from_the_clerk(compact):
+    with compact.db.transaction(actor="account:village", channel="admin") as session:
+        version = reviewed(compact, session)
+        hold_and_vote(
+            compact, session, version, put_to_meeting(compact, session, version), (8, 1, 1)
+        )
+        version_id = version.id
+    with compact.db.new_session() as session:
+
+        def actors(table, action):
+            return session.scalars(
+                select(AuditEntry.actor).where(
+                    AuditEntry.table_name == table, AuditEntry.action == action
+                )
+            ).all()
+
+        assert actors("compact_adoption", "create") == [adoption.EVENT_ACTOR]
+        published = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.table_name == "consultation_deliberation",
+                AuditEntry.action == "update",
+            )
+        ).all()
+        assert [e.actor for e in published if e.after.get("state") == "published"] == [
+            "account:village"
+        ]
+        decided = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.table_name == "compact_version",
+                AuditEntry.record_id == str(version_id),
+                AuditEntry.action == "update",
+            )
+        ).all()
+        assert [e.actor for e in decided if e.after.get("state") == "adopted"] == [
+            adoption.EVENT_ACTOR
+        ]
+        assert verify(session).ok
 
 
 def test_only_a_meeting_of_the_village_itself_may_deliberate_its_compact(compact):
@@ -189,7 +278,6 @@ def test_a_revision_supersedes_the_compact_in_force_which_stays_as_adopted(compa
         first = reviewed(compact, session)
         hold_and_vote(compact, session, first, put_to_meeting(compact, session, first), (8, 1, 1))
         village = principal(compact, session, "village")
-        WORKFLOW.apply(first, "adopt", village, session)
         WORKFLOW.apply(first, "publish", village, session)
         adopted_text = [a.body for a in first.articles]
 
@@ -204,7 +292,6 @@ def test_a_revision_supersedes_the_compact_in_force_which_stays_as_adopted(compa
         WORKFLOW.apply(second, "approve", principal(compact, session, "town"), session)
         meeting = put_to_meeting(compact, session, second)
         hold_and_vote(compact, session, second, meeting, (9, 0, 1))
-        WORKFLOW.apply(second, "adopt", village, session)
         WORKFLOW.apply(second, "publish", village, session)
 
         assert (first.state, second.state) == ("superseded", "published")
@@ -233,7 +320,7 @@ def test_two_clerks_publishing_the_same_compact_at_once_publish_it_once(compact)
         hold_and_vote(
             compact, session, version, put_to_meeting(compact, session, version), (8, 1, 1)
         )
-        WORKFLOW.apply(version, "adopt", principal(compact, session, "village"), session)
+        assert version.state == "adopted"
         version_id = version.id
     first, second = compact.db.new_session(), compact.db.new_session()
     try:
@@ -271,8 +358,7 @@ def test_the_village_committee_takes_up_the_matter_and_it_is_resolved_with_the_v
             )
         )
         assert lead == committee.id
-        hold_and_vote(compact, session, version, meeting, (6, 3, 1))
-        WORKFLOW.apply(version, "adopt", principal(compact, session, "village"), session)
+        hold_and_vote(compact, session, version, meeting, (6, 3, 1))  # adopted by the vote
         assert matter.state == "resolved"
         assert matter.resolution == (
             "《城南社区居民公约》第1版经“居民公约修订会议”表决通过："
@@ -297,3 +383,38 @@ def test_a_withdrawn_compacts_matter_is_resolved_saying_so(compact):
             "resolved",
             "《城南社区居民公约》第1版撤回修改：补充条款",
         )
+
+
+def test_a_vote_published_while_the_compact_was_switched_off_at_the_village_is_recorded_by_hand(
+    compact, database_url
+):
+    with compact.db.transaction() as session:
+        version = reviewed(compact, session)
+        meeting = put_to_meeting(compact, session, version)
+        hold_and_vote(compact, session, version, meeting, (7, 2, 1), publish=False)
+        version_id, meeting_id = version.id, meeting.id
+    data = make_config_data(database_url, ["consultation", "compact"])
+    data["coverage"] = {"compact": {"exclude": [VILLAGE]}}
+    switched_off = Runtime(parse_config(data))
+    try:
+        with switched_off.db.transaction() as session:
+            meeting = session.get(ConsultationDeliberation, meeting_id)
+            MEETING.apply(meeting, "publish", principal(switched_off, session, "village"), session)
+    finally:
+        switched_off.close()
+    with compact.db.transaction() as session:
+        version = session.get(CompactVersion, version_id)
+        assert version.state == "deliberation"  # the compact did not react where it was off
+        village = principal(compact, session, "village")
+        assert [t.name for t in WORKFLOW.allowed(version, village, session)] == ["adopt"]
+        with pytest.raises(WorkflowError, match="已超过参会人数的半数，应记录为通过"):
+            WORKFLOW.apply(version, "reject", village, session)
+        WORKFLOW.apply(version, "adopt", village, session)
+        record = session.scalar(select(CompactAdoption))
+        assert (version.state, record.votes_for, record.recorded_by) == (
+            "adopted",
+            7,
+            "account:village",
+        )
+        names = session.scalars(select(EventRecord.name).order_by(EventRecord.id)).all()
+        assert names[-2:] == ["consultation.deliberation_published", "compact.compact_adopted"]
