@@ -50,15 +50,21 @@ def measure(scale: float, data: Path, only: tuple[str, ...]) -> dict[str, Any]:
             log(f"图 {name}，规模 {scale:g}")
             results += runners[name]()
     city.runtime.close()
+    saved = data / f"results-{scale:g}.json"
+    if set(only) != set(FIGURES) and saved.is_file():
+        # A partial run replaces its own figures in the earlier results and keeps the others.
+        earlier = json.loads(saved.read_text(encoding="utf-8"))["results"]
+        fresh = {m.key for m in results}
+        kept = [Measurement(**m) for m in earlier if m["key"] not in fresh]
+        order = {name: index for index, name in enumerate(m["key"] for m in earlier)}
+        results = sorted([*kept, *results], key=lambda m: order.get(m.key, len(order)))
     run = {
         "scale": scale,
         "city": {"counts": city.counts, "seconds": city.seconds},
         "load": f"{load} → {report.load_average()}",
         "results": [dataclasses.asdict(m) for m in results],
     }
-    (data / f"results-{scale:g}.json").write_text(
-        json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    saved.write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
     return run
 
 

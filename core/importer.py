@@ -17,9 +17,11 @@ English, in any order.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import gc
 import io
 import re
 import zipfile
@@ -333,7 +335,7 @@ def _rows(table: _Table, mapping: dict[int, Column], problems: _Problems) -> lis
     for line, cells in table.rows:
         # The usual row: every cell under a named column and no NUL anywhere.
         if contiguous and len(cells) <= width and "\x00" not in "".join(cells):
-            values = dict(zip(keys, (cell.strip() for cell in cells), strict=False))
+            values = dict(zip(keys, map(str.strip, cells), strict=False))
             if len(cells) < width:
                 values.update((key, "") for key in keys[len(cells) :])
             result.append(_Row(line, values))
@@ -405,6 +407,8 @@ class _IdentityChecker:
         self.areas: set[str] = set()
         self.births: dict[str, dt.date] = {}
         self.codes: dict[str, str | LocalityCodeError] = {}
+        self._scope = ""
+        self._prefix = ""
 
     def normalize(self, value: str) -> str:
         """The canonical number, or :class:`~core.identity.IdentityError` as the full check."""
@@ -447,6 +451,12 @@ class _IdentityChecker:
             raise known
         return known
 
+    def scope_prefix(self, scope_code: str) -> str:
+        """:func:`~core.localities.scope_prefix`, remembered for the import's one scope."""
+        if self._scope != scope_code:
+            self._scope, self._prefix = scope_code, localities.scope_prefix(scope_code)
+        return self._prefix
+
     def birth_date(self, number: str) -> dt.date:
         """The birth date of a number this checker accepted."""
         return self.births[number[6:14]]
@@ -457,7 +467,7 @@ def _person_plan(
 ) -> _PersonPlan:
     """Checks of one row that need no database; invalid fields come back as ``None``."""
     col = _PERSON_COLUMN
-    scope_prefix = localities.scope_prefix(scope_code)  # is_within, without a call per row
+    scope_prefix = identity.scope_prefix(scope_code)  # is_within, without working it out per row
     name = _text(row, col["name"], problems)
 
     id_number = _text(row, col["id_number"], problems)
@@ -802,8 +812,33 @@ def bulk_import_persons(
       :class:`~core.events.PersonRegistered` per resident. A plugin that reacts to each new
       resident handles both.
 
-    The caller commits, as with :func:`import_persons`.
+    The caller commits, as with :func:`import_persons`. Python's cyclic garbage collector is
+    paused meanwhile (see :func:`_collector_paused`).
     """
+    with _collector_paused():
+        return _bulk_import_persons(session, path, scope_code, dry_run, batch_size)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk import, then restore it.
+
+    A city's file becomes millions of small objects that all live until the import ends; the
+    collector would scan them again and again as they accumulate, about a third of the import's
+    time, while finding nothing to free. Reference counting still frees everything else.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _bulk_import_persons(
+    session: Session, path: str | Path, scope_code: str, dry_run: bool, batch_size: int
+) -> ImportReport:
     scope_code = validate_code(scope_code)
     valid = _validate_persons(session, path, scope_code)
     report = valid.report(dry_run)

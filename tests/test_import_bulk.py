@@ -260,3 +260,16 @@ def test_an_unreadable_file_fails_the_bulk_import_cleanly(seeded, tmp_path):
     with seeded.db.transaction() as session, pytest.raises(ImportFailed) as failure:
         bulk_import_persons(session, path, scope_code=COUNTY[0])
     assert "只能导入 .csv 或 .xlsx 文件" in failure.value.errors[0]
+
+
+def test_the_garbage_collector_runs_again_after_a_bulk_import_even_a_failed_one(seeded, tmp_path):
+    import gc
+
+    assert gc.isenabled()
+    imported(seeded, bulk_import_persons, village_file(tmp_path, 5))
+    assert gc.isenabled()
+    bad = write_csv(
+        tmp_path / "坏.csv", [["姓名", "身份证号", "行政区划代码"], ["张三", "1", CITY_SOUTH]]
+    )
+    refused(seeded, bulk_import_persons, bad)
+    assert gc.isenabled()
