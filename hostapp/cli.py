@@ -290,6 +290,14 @@ def config_check(state: CliState) -> None:
                 click.echo(f"      启用范围：{coverage.describe()}")
     else:
         click.echo("  已启用插件：无")
+    if config.demo or config.raw.get("demo"):
+        from core.demo import DemoError, place_for
+
+        try:
+            place = place_for(config)
+        except DemoError as exc:
+            fail(str(exc))
+        click.echo(f"  演示数据地方描述：{place.source.name}（{len(place.towns)} 个乡镇/街道）")
 
 
 DESCRIBE_WIDTH = 60

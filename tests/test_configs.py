@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import tomli_w
 from click.testing import CliRunner
 from sqlalchemy import func, select
 from stdnum import numdb
@@ -359,6 +360,23 @@ def test_a_missing_place_file_is_named(tmp_path, database_url):
     config = parse_config(data, tmp_path / "county.toml")
     with pytest.raises(DemoError, match=r"nowhere\.toml 不存在"):
         place_for(config)
+
+
+def test_config_check_reads_the_place_file_too(tmp_path, database_url):
+    from click.testing import CliRunner
+
+    from hostapp.cli import main
+
+    data = make_config_data(database_url, demo=True)
+    data["demo"] = {"place": "nowhere.toml"}
+    path = tmp_path / "county.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    missing = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert missing.exit_code == 1 and "nowhere.toml 不存在" in missing.output
+    data["demo"] = {"place": str(CONFIGS / "places" / "dingyuan.toml")}
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    found = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert found.exit_code == 0 and "演示数据地方描述：dingyuan.toml" in found.output
 
 
 def test_the_demo_table_takes_only_a_toml_place(database_url):
