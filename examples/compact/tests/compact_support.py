@@ -76,7 +76,8 @@ def put_to_meeting(runtime, session, version, meeting=None):
 
 def hold_and_vote(runtime, session, version, meeting, votes, attendees=10, publish=True):
     """The meeting is held with ``attendees`` residents, votes (for, against, abstain) on the
-    compact, and its results are published."""
+    compact, and its results are published, which adopts or rejects the compact by the vote
+    (``publish=False`` stops before publication, the compact still waiting)."""
     actor = principal(runtime, session, "village")
     MEETING.apply(meeting, "hold", actor, session)
     deliberations.record_attendance(

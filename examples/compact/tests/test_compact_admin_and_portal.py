@@ -128,3 +128,25 @@ def test_the_portal_shows_the_villages_compact_in_force(compact, gongzhi_app):
     assert "城南社区居民公约" not in portal.get(f"/l/{NEIGHBOUR}").get_data(as_text=True)
     town_page = portal.get("/l/500243001000").get_data(as_text=True)
     assert "《城南社区居民公约》第1版公布施行" in town_page
+
+
+def test_publishing_the_meetings_results_in_the_admin_adopts_the_compact(compact, client_as):
+    with compact.db.transaction() as session:
+        version = reviewed(compact, session)
+        meeting = put_to_meeting(compact, session, version)
+        hold_and_vote(compact, session, version, meeting, (8, 1, 1), publish=False)
+        version_id, meeting_id = version.id, meeting.id
+    village = client_as("village_admin")
+    meeting_page = f"/admin/consultation_deliberation/details/?id={meeting_id}"
+    published = _post(
+        village,
+        meeting_page,
+        "/admin/consultation_deliberation/transition/",
+        {"id": meeting_id, "transition": "publish"},
+    ).get_data(as_text=True)
+    assert "已执行：公开协商结果" in flashes(published)
+    page = village.get(f"{ADMIN}/details/?id={version_id}").get_data(as_text=True)
+    assert "赞成 8 票、反对 1 票、弃权 1 票（参会 10 人）" in page
+    assert "补录表决通过" not in page and "补录表决未通过" not in page
+    with compact.db.new_session() as session:
+        assert session.get(CompactVersion, version_id).state == "adopted"
