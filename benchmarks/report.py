@@ -58,6 +58,12 @@ def load_average() -> str:
         return "unknown"
 
 
+def _met(m: Measurement) -> str:
+    if m.target.startswith("("):  # a figure shown for comparison only
+        return "–"
+    return "yes" if m.met else "**no**"
+
+
 def _table(measurements: list[Measurement]) -> list[str]:
     lines = [
         "| figure | ours | raw baseline | ratio | target | met |",
@@ -66,7 +72,7 @@ def _table(measurements: list[Measurement]) -> list[str]:
     for m in measurements:
         lines.append(
             f"| {m.title} | {m.value_text(m.ours)} | {m.value_text(m.baseline)} |"
-            f" {m.ratio_text()} | {m.target} | {'yes' if m.met else '**no**'} |"
+            f" {m.ratio_text()} | {m.target} | {_met(m)} |"
         )
     return lines
 
