@@ -52,6 +52,7 @@ from core.models import (
     Organization,
     OrganizationKind,
     Person,
+    SettingOverride,
     Tag,
 )
 from core.security import ROLES
@@ -246,6 +247,15 @@ class _AccountSchema(_PlaceSchema):
     roles = fields.List(fields.String(validate=_NAME), required=True, validate=_non_empty("角色"))
 
 
+class _SettingOverrideSchema(_PlaceSchema):
+    town = fields.String(required=True, validate=_NAME)
+    village = fields.String(load_default=None, validate=_NAME)
+    plugin = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    value = fields.Raw(required=True, allow_none=False)
+    reason = fields.String(load_default="", validate=validate.Length(max=200))
+
+
 class _AssistanceSchema(_PlaceSchema):
     rural_standard = fields.Integer(strict=True, load_default=700, validate=validate.Range(1, 5000))
     urban_standard = fields.Integer(strict=True, load_default=800, validate=validate.Range(1, 5000))
@@ -317,6 +327,7 @@ class PlaceFileSchema(_PlaceSchema):
     )
     social_organizations = fields.List(fields.Nested(_SocialOrganizationSchema), load_default=list)
     accounts = fields.List(fields.Nested(_AccountSchema), load_default=list)
+    setting_overrides = fields.List(fields.Nested(_SettingOverrideSchema), load_default=list)
     towns = fields.List(fields.Nested(_TownSchema), required=True, validate=_non_empty("乡镇"))
 
     @marshmallow.validates("surnames")
@@ -337,7 +348,7 @@ class PlaceFileSchema(_PlaceSchema):
                 errors.setdefault("towns", {})
                 if isinstance(errors["towns"], dict):
                     errors["towns"][index] = {"villages": [f"{town['name']}的村（社区）名称重复"]}
-        for key in ("social_organizations", "accounts"):
+        for key in ("social_organizations", "accounts", "setting_overrides"):
             for index, entry in enumerate(data.get(key, ())):
                 town = entry.get("town")
                 if town is not None and town not in towns:
@@ -372,6 +383,18 @@ class DemoPlaceAccount:
 
 
 @dataclasses.dataclass(frozen=True)
+class DemoSettingOverride:
+    """A town's or village's own value for a plugin setting (一村一策) in the demo."""
+
+    town: str
+    village: str | None
+    plugin: str
+    key: str
+    value: Any
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
 class DemoPlace:
     """What the demo of one county looks like: its towns and villages, names and place words.
 
@@ -401,6 +424,7 @@ class DemoPlace:
     urban_standard: Decimal
     party_care_fund: bool
     four_offices: dict[str, str] = dataclasses.field(default_factory=dict)
+    setting_overrides: tuple[DemoSettingOverride, ...] = ()
 
     def town(self, name: str) -> _TownSpec:
         """The town called ``name`` (names are unique in a place description)."""
@@ -476,6 +500,12 @@ def _parse_place(file: Path) -> DemoPlace:
         urban_standard=Decimal(assistance["urban_standard"]),
         party_care_fund=assistance["party_care_fund"],
         four_offices={k: v for k, v in loaded["four_offices"].items() if v is not None},
+        setting_overrides=tuple(
+            DemoSettingOverride(
+                o["town"], o["village"], o["plugin"], o["key"], o["value"], o["reason"]
+            )
+            for o in loaded["setting_overrides"]
+        ),
     )
 
 
@@ -596,6 +626,7 @@ def seed_demo(
             session, county_code, config.locality_name, seed, place, set(config.role_grants)
         )
         county, accounts = builder.build(residents)
+        builder.add_setting_overrides()  # before the plugins' demos, which follow them
         for plugin in runtime.plugins.plugins:
             # Each plugin draws from its own generator, so one plugin's demo does not change
             # when another plugin is enabled or changes its own.
@@ -1207,6 +1238,39 @@ class _DemoBuilder:
         self.session.add_all(accounts)
         self.session.flush()
         return summary
+
+    def add_setting_overrides(self) -> None:
+        """The place's 一村一策 values, for the enabled plugins that run where they are set.
+
+        Each is checked like one typed in the admin; a bad one stops the demo naming it.
+        """
+        from core.settings import SettingOverrideError, check_override
+
+        plugins = self.session.info["plugins"]
+        villages = {(v.town.name, v.spec.name): v for v in self.villages}
+        for index, item in enumerate(self.place.setting_overrides):
+            if item.village is not None:
+                code = villages[(item.town, item.village)].locality.code
+            else:
+                code = self.town_localities[self.place.town(item.town).suffix].code
+            if not plugins.covers(item.plugin, code):
+                continue  # the plugin is not enabled, or not run there
+            try:
+                check_override(self.session, item.plugin, item.key, item.value, code)
+            except SettingOverrideError as exc:
+                raise DemoError(
+                    f"演示地方描述 {self.place.source.name} 的 setting_overrides[{index}]：{exc}"
+                ) from exc
+            self.session.add(
+                SettingOverride(
+                    locality_code=code,
+                    plugin=item.plugin,
+                    key=item.key,
+                    value=item.value,
+                    reason=item.reason,
+                )
+            )
+        self.session.flush()
 
     def _place_account_specs(
         self, county: Locality

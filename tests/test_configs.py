@@ -25,7 +25,7 @@ from core.demo import (
 )
 from core.localities import Level, is_within, level_of
 from core.models import Account, Locality, Membership, Organization, OrganizationKind, Person
-from core.runtime import Runtime
+from core.runtime import Runtime, plugin_settings
 from core.testing import make_config_data
 from hostapp.cli import main
 from plugins.assistance.models import AssistanceApplication, CareFund
@@ -87,6 +87,14 @@ def towns_and_villages(session) -> dict[str, list[str]]:
     return tree
 
 
+def in_force(runtime: Runtime, plugin: str, place: str) -> dict:
+    """The settings of ``plugin`` in force at the town or village called ``place`` (一村一策)."""
+    with runtime.db.new_session() as session:
+        code = session.scalar(select(Locality.code).where(Locality.name == place))
+        assert code is not None, place
+        return plugin_settings(session, plugin, code)
+
+
 def count(session, statement) -> int:
     return session.scalar(select(func.count()).select_from(statement.subquery()))
 
@@ -126,6 +134,8 @@ def test_a_config_without_a_demo_table_looks_like_pengshui(database_url):
 
 def test_jiangyan_supervises_jointly_assists_at_one_window_and_consults_in_micro_forms(shipped):
     runtime = shipped("jiangyan")
+    assert in_force(runtime, "supervision", "甘林村")["rectification_days"] == 15
+    assert in_force(runtime, "consultation", "西陈庄村")["acceptance_days"] == 1
     settings = runtime.plugins.settings("consultation")
     with runtime.db.transaction() as session:
         tree = towns_and_villages(session)
@@ -217,13 +227,29 @@ def test_pengshui_triages_matters_over_its_4_16_catalogue_and_scores_points_in_t
         )
         assert {"major", "minor", "private"} <= triaged.keys()  # 大事、小事、私事
         forms = set(session.scalars(select(ConsultationDeliberation.form)))
-        assert forms and forms <= {"村民议事会", "小组会", "院坝会"}
+        # The county's forms, plus 中心村's own 板凳会 (一村一策, from the place file).
+        assert forms and forms <= {"村民议事会", "小组会", "院坝会", "板凳会"}
 
         places = set(session.scalars(select(PointsClaim.locality_code)))
         assert places and not any(is_within(code, street) for code in places)
         accounts = session.scalars(select(PointsAccount.locality_code)).all()
         assert not any(is_within(code, street) for code in accounts)
     assert "supervision" not in runtime.plugins.names  # the report has no 村务监督
+    # 一村一策 from the place file: 保家镇's notice period, 中心村's own forms of meeting.
+    assert in_force(runtime, "points", "楠木村")["notice_days"] == 5
+    assert in_force(runtime, "points", "郁山社区")["notice_days"] == 7
+    assert "板凳会" in in_force(runtime, "consultation", "中心村")["meeting_forms"]
+    assert "板凳会" not in in_force(runtime, "consultation", "楠木村")["meeting_forms"]
+    with runtime.db.new_session() as session:
+        centre = session.scalar(select(Locality.code).where(Locality.name == "中心村"))
+        held = set(
+            session.scalars(
+                select(ConsultationDeliberation.form).where(
+                    ConsultationDeliberation.locality_code == centre
+                )
+            )
+        )
+    assert held <= {"村民议事会", "院坝会", "板凳会"}  # 中心村's meetings follow its own forms
 
 
 # --- Xiantao -----------------------------------------------------------------------------------
@@ -233,6 +259,9 @@ def test_xiantao_pilots_points_with_a_love_supermarket_and_two_indices_and_funds
     shipped,
 ):
     runtime = shipped("xiantao")
+    assert in_force(runtime, "points", "大岭村")["notice_days"] == 3
+    assert in_force(runtime, "points", "满庭春社区")["portal_names"] == "full"
+    assert in_force(runtime, "points", "四合村")["portal_names"] == "masked"
     pilots = runtime.config.coverage["points"].only
     with runtime.db.transaction() as session:
         names = dict(session.execute(select(Locality.code, Locality.name)).all())
@@ -289,6 +318,8 @@ def test_xiantao_pilots_points_with_a_love_supermarket_and_two_indices_and_funds
 
 def test_dingyuan_supervises_every_village_in_the_sun_and_consults_in_its_own_forms(shipped):
     runtime = shipped("dingyuan")
+    assert in_force(runtime, "supervision", "桥东村")["rectification_days"] == 20
+    assert in_force(runtime, "supervision", "七里村")["rectification_days"] == 30
     with runtime.db.transaction() as session:
         tree = towns_and_villages(session)
         assert {"定城镇", "炉桥镇", "藕塘镇", "池河镇"} <= tree.keys()

@@ -578,7 +578,10 @@ class _Builder:
     def meetings(self, village: _Village, matters: list[ConsultationMatter]) -> None:
         """Published meetings over the year on the village's matters, and one coming up."""
         rng = self.rng
-        forms = self.settings["meeting_forms"]
+        # 一村一策: the forms of meeting the village itself holds.
+        forms = plugin_settings(self.session, "consultation", village.locality.code)[
+            "meeting_forms"
+        ]
         discussable = [m for m in matters if m.is_public and m.state != "rejected"]
         months = sorted(rng.sample(range(1, 12), min(len(discussable), rng.randint(3, 5))))
         for months_ago in reversed(months):

@@ -313,7 +313,10 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
 
     book = _Book(session)
     claims: list[PointsClaim] = []
-    notice_days = plugin_settings(session, "points")["notice_days"] or 1
+
+    def notice_days(village_code: str) -> int:
+        """The notice period in force in the village (一村一策), at least a day in the demo."""
+        return plugin_settings(session, "points", village_code)["notice_days"] or 1
 
     def claim(code: str, village: str, crowd: Sequence[Any], day: dt.date, bastion=False) -> None:
         if code not in county_rules:
@@ -331,7 +334,7 @@ def seed(session: Session, root: Locality, rng: random.Random) -> None:
         if not kept:
             return
         noticed = day + dt.timedelta(days=2)
-        ends = noticed + dt.timedelta(days=notice_days - 1)
+        ends = noticed + dt.timedelta(days=notice_days(village) - 1)
         posted = _at(ends + dt.timedelta(days=1), 1)
         lines = []
         issued: dict[str, int] = defaultdict(int)
@@ -651,11 +654,11 @@ def _current_claims(
 ) -> list[PointsClaim]:
     """Claims of the current days: some under public notice, some waiting for review."""
     today = periods.today(session)
-    days = plugin_settings(session, "points")["notice_days"]
     found: list[PointsClaim] = []
     if not {"ZY01", "HR01"} <= county_rules.keys():
         return found
     for village in villages[:4]:
+        days = plugin_settings(session, "points", village.code)["notice_days"]  # 一村一策
         people = residents.get(village.code, [])
         if len(people) < 6:
             continue
