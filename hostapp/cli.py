@@ -446,12 +446,17 @@ def import_group() -> None:
     """批量导入（全部成功才写入）。"""
 
 
-def _run_import(state: CliState, kind: str, file: str, scope: str | None, dry_run: bool) -> None:
+def _run_import(
+    state: CliState, kind: str, file: str, scope: str | None, dry_run: bool, bulk: bool = False
+) -> None:
     from core import importer
 
     runtime = state.runtime()
     scope_code = scope or runtime.config.locality_code
-    function = importer.import_persons if kind == "persons" else importer.import_localities
+    if kind == "localities":
+        function = importer.import_localities
+    else:
+        function = importer.bulk_import_persons if bulk else importer.import_persons
     try:
         with state.session(runtime) as session:
             report = function(session, Path(file), scope_code=scope_code, dry_run=dry_run)
@@ -464,10 +469,18 @@ def _run_import(state: CliState, kind: str, file: str, scope: str | None, dry_ru
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--scope", help="只允许导入到该区划及其下级（默认：本级）。")
 @click.option("--dry-run", is_flag=True, help="只校验，不写入。")
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="批量写入（适合几十万行以上）：同样逐行校验；审计日志每批一条（含数据摘要），"
+    "插件收到每批一个 core.persons_imported 事件。",
+)
 @pass_state
-def import_persons(state: CliState, file: str, scope: str | None, dry_run: bool) -> None:
+def import_persons(
+    state: CliState, file: str, scope: str | None, dry_run: bool, bulk: bool
+) -> None:
     """从 CSV 或 XLSX 导入居民（姓名、身份证号、行政区划代码、电话、户号、与户主关系、标签）。"""
-    _run_import(state, "persons", file, scope, dry_run)
+    _run_import(state, "persons", file, scope, dry_run, bulk)
 
 
 @import_group.command("localities")

@@ -241,6 +241,36 @@ def test_import_persons_from_the_command_line_is_all_or_nothing(cli, tmp_path):
         assert session.scalar(select(func.count()).select_from(Person)) == 1
 
 
+def test_a_bulk_import_from_the_command_line_checks_every_row_and_audits_each_batch(
+    cli, tmp_path
+):
+    import datetime as dt
+
+    from core.identity import make_id_number
+
+    cli("db", "upgrade")
+    with _runtime(cli).db.transaction() as session:
+        for code, name in [("500243001000", "镇"), ("500243001001", "村")]:
+            session.add(Locality(code=code, name=name))
+    rows = [
+        f"居民{n},{make_id_number('500243', dt.date(1970, 3, 4), n)},500243001001"
+        for n in range(1, 41)
+    ]
+    path = tmp_path / "people.csv"
+    bad = [*rows[:20], "坏行,500243197003040211,500243001001", *rows[20:]]
+    path.write_text("姓名,身份证号,行政区划代码\n" + "\n".join(bad) + "\n", encoding="utf-8")
+    failed = cli("import", "persons", "--bulk", str(path))
+    assert failed.exit_code == 1 and "第 22 行，身份证号" in failed.output
+    path.write_text("姓名,身份证号,行政区划代码\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    done = cli("import", "persons", "--bulk", str(path))
+    assert done.exit_code == 0, done.output
+    with _runtime(cli).db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 40
+        bulk = session.scalars(select(AuditEntry).where(AuditEntry.action == "bulk")).all()
+        assert [entry.table_name for entry in bulk] == ["core_person"]
+    assert cli("audit", "verify").exit_code == 0
+
+
 def test_hook_register_cli_commands_adds_the_plugins_command_group(cli):
     cli("db", "upgrade")
     result = cli("example", "count")
