@@ -839,6 +839,25 @@ def test_accepting_a_suggestion_moves_it_on_and_is_audited(suggestions):
         assert (entry.before["state"], entry.after["state"]) == ("submitted", "accepted")
 
 
+def test_a_plugins_domain_error_during_a_transition_is_explained_and_nothing_changes(
+    suggestions, monkeypatch
+):
+    def refuse(record, transition, actor, session, reason):
+        record.answer = "半途写入"
+        raise ValueError("本村本月已受理 30 条意见，请下月再受理")
+
+    # A plugin's transition effect that refuses with its own (ValueError) domain error.
+    monkeypatch.setattr(suggestions.model, "on_transition", refuse)
+    client = logged_in(suggestions.app, "village")
+    response = transition(client, suggestions.ids.own, "accept")
+    assert response.status_code == 302
+    text = page(client.get(response.headers["Location"]))
+    assert "本村本月已受理 30 条意见，请下月再受理" in " ".join(flashes(text))
+    assert suggestion_state(suggestions) == "submitted"
+    with suggestions.runtime.db.transaction() as session:
+        assert session.get(suggestions.model, suggestions.ids.own).answer is None
+
+
 def test_a_transition_posted_without_its_csrf_token_is_refused(suggestions):
     client = logged_in(suggestions.app, "village")
     response = client.post(

@@ -270,7 +270,9 @@ class ScopedModelView(GuardedViewMixin, ModelView):
         try:
             applied = self.workflow.apply(record, name, principal, self.session, reason=reason)
             self.session.commit()
-        except WorkflowError as exc:
+        except (WorkflowError, ValueError) as exc:
+            # ValueError: plugins' own domain errors, raised by a transition's effects or by a
+            # reaction to the event it emits; the whole step is rolled back and explained.
             self.session.rollback()
             flash(str(exc), "error")
         else:
