@@ -93,8 +93,10 @@ def install_log_redaction() -> None:
 
 
 def init_app(app: Flask, runtime: Runtime) -> None:
-    """Refuse identity numbers in request addresses, and keep them out of logs."""
-    runtime.db.engine.hide_parameters = True
+    """Refuse identity numbers in request addresses, and keep them out of logs.
+
+    (Engines hide statement parameters from the start: :func:`core.db.make_engine`.)
+    """
     install_log_redaction()
 
     @app.before_request
