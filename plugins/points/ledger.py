@@ -23,8 +23,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, inspect, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.models import Household
 from core.runtime import plugin_settings
@@ -579,23 +580,50 @@ def household_of_person_ids(session: Session, person_ids: Iterable[int]) -> dict
     return result
 
 
-def load_names(session: Session, accounts: Sequence[PointsAccount]) -> None:
-    """Load what :attr:`PointsAccount.holder_name` needs for many accounts in a few queries."""
+def load_names(session: Session, accounts: Sequence[PointsAccount]) -> list[Any]:
+    """Load what :attr:`PointsAccount.holder_name` needs for many accounts in a few queries.
+
+    Each account is given its loaded person, household (with its members) or organisation as
+    its relationship's value, so the names stay loaded for as long as the accounts do: the
+    session's identity map holds objects only weakly and would otherwise let them go, and every
+    name would be loaded again one statement at a time. Returns the loaded holders.
+    """
     from core.models import Organization, Person
 
-    person_ids = {a.person_id for a in accounts if a.person_id}
-    household_ids = {a.household_id for a in accounts if a.household_id}
-    organization_ids = {a.organization_id for a in accounts if a.organization_id}
-    if person_ids:
-        session.scalars(select(Person).where(Person.id.in_(person_ids))).all()
-    if household_ids:
-        session.scalars(
-            select(Household)
-            .where(Household.id.in_(household_ids))
-            .options(selectinload(Household.members))
-        ).all()
-    if organization_ids:
-        session.scalars(select(Organization).where(Organization.id.in_(organization_ids))).all()
+    def by_id(model: Any, ids: set[int]) -> dict[int, Any]:
+        found: dict[int, Any] = {}
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            found.update(
+                (o.id, o) for o in session.scalars(select(model).where(model.id.in_(chunk)))
+            )
+        return found
+
+    holders: dict[str, dict[int, Any]] = {}
+    for attribute, model in (
+        ("person", Person),
+        ("household", Household),
+        ("organization", Organization),
+    ):
+        ids = {getattr(a, f"{attribute}_id") for a in accounts} - {None}
+        holders[attribute] = by_id(model, ids) if ids else {}
+        for account in accounts:
+            holder = holders[attribute].get(getattr(account, f"{attribute}_id"))
+            if holder is not None and attribute not in inspect(account).dict:
+                set_committed_value(account, attribute, holder)
+    households = [h for h in holders["household"].values() if "members" not in inspect(h).dict]
+    members: dict[int, list[Any]] = defaultdict(list)
+    for start in range(0, len(households), 500):
+        chunk = [h.id for h in households[start : start + 500]]
+        for person in session.scalars(
+            select(Person).where(Person.household_id.in_(chunk)).order_by(Person.id)
+        ):
+            members[person.household_id].append(person)
+    for household in households:
+        set_committed_value(household, "members", members[household.id])
+    loaded = [h for found in holders.values() for h in found.values()]
+    return loaded + [p for group in members.values() for p in group]
 
 
 def account_for_person(session: Session, person: Any, scheme: str) -> PointsAccount:

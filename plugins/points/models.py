@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +110,16 @@ class PointsRule(LocalityScoped, Base):
         return f"{self.code} {self.name}（{sign}{self.points}分，第{self.version}版）"
 
 
+def household_name(number: str, members: list[tuple[str, str | None]]) -> str:
+    """A household as it holds points: its head's name and 户 (张三户), or the first member's
+    when no head is registered, or its number when it has no members.
+
+    ``members`` are (name, relation to the head) pairs in registration order."""
+    head = next((name for name, relation in members if relation == "户主"), None)
+    head = head or (members[0][0] if members else None)
+    return f"{head}户" if head else f"户 {number}"
+
+
 class PointsAccount(LocalityScoped, Base):
     """A points account: a village's issuing or recovery account, or a holder's account.
 
@@ -122,7 +133,6 @@ class PointsAccount(LocalityScoped, Base):
     __table_args__ = (
         CheckConstraint("floor IS NULL OR balance >= floor", name="balance_floor"),
         Index("ix_points_account_scheme_kind_locality", "scheme", "kind", "locality_code"),
-        Index("ix_points_account_rank", "scheme", "kind", "earned"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,9 +164,8 @@ class PointsAccount(LocalityScoped, Base):
         if self.person is not None:
             return self.person.name
         if self.household is not None:
-            head = next((m for m in self.household.members if m.relation == "户主"), None)
-            head = head or (self.household.members[0] if self.household.members else None)
-            return f"{head.name}户" if head else f"户 {self.household.number}"
+            members = [(m.name, m.relation) for m in self.household.members]
+            return household_name(self.household.number, members)
         if self.organization is not None:
             return self.organization.name
         return f"{self.locality.name}{self.kind_label}" if self.locality else self.kind_label
@@ -228,7 +237,6 @@ class PointsTally(LocalityScoped, Base):
     __table_args__ = (
         UniqueConstraint("account_id", "period"),
         Index("ix_points_tally_board", "scheme", "period", "locality_code"),
-        Index("ix_points_tally_rank", "scheme", "period", "earned"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -240,6 +248,40 @@ class PointsTally(LocalityScoped, Base):
     debits: Mapped[int] = mapped_column(Integer, default=0)
 
     account: Mapped[PointsAccount] = relationship()
+
+
+RANKED_PREFIXES = {6: "county", 9: "town", 12: "village"}
+"""Code prefix lengths (county, town, village) whose boards have their own index."""
+
+
+def _ranking_indexes(table: Table, board: Column, tie_break: Column) -> None:
+    """Index ``table`` for leaderboards: rows in ranking order (points descending, then
+    ``tie_break``), so a board reads its top rows and stops, never sorting a scope's accounts.
+
+    One index serves the whole deployment (province and prefecture boards filter it as they
+    scan: they cover most of it); one per county, town and village is keyed on the code prefix
+    that :func:`plugins.points.rankings.board_scope` compares (``substr(locality_code, 1, n)``),
+    so SQLite and PostgreSQL both find a board's rows by equality, whatever their statistics say.
+    """
+    columns = table.c
+    Index(f"ix_{table.name}_rank", columns.scheme, board, columns.earned.desc(), tie_break)
+    for length, level in RANKED_PREFIXES.items():
+        Index(
+            f"ix_{table.name}_rank_{level}",
+            columns.scheme,
+            board,
+            func.substr(columns.locality_code, 1, length),
+            columns.earned.desc(),
+            tie_break,
+        )
+
+
+_ranking_indexes(
+    PointsAccount.__table__, PointsAccount.__table__.c.kind, PointsAccount.__table__.c.id
+)
+_ranking_indexes(
+    PointsTally.__table__, PointsTally.__table__.c.period, PointsTally.__table__.c.account_id
+)
 
 
 class PointsRuleTally(Base):

@@ -1,8 +1,9 @@
 """Leaderboards (积分排行), star ratings (评星定级) and yearly snapshots (积德榜).
 
 Every board reads the maintained aggregates — ``PointsAccount.earned`` for all time,
-``PointsTally.earned`` for a year or a month — through an index on (scheme, period, locality
-code), never the ledger.
+``PointsTally.earned`` for a year or a month — never the ledger, through an index in ranking
+order (see :func:`board_scope` and ``plugins.points.models._ranking_indexes``): a county's top
+50 reads about 50 index entries whatever the county's size.
 Places use competition ranking: equal points share a place (1, 2, 2, 4).
 """
 
@@ -11,20 +12,21 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Integer, delete, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from core.localities import is_within
-from core.models import Locality
+from core.localities import is_within, scope_prefix, within
+from core.models import Household, Locality, Organization, Person
 from core.runtime import plugin_settings
 from plugins.points import periods
 from plugins.points.claims import actor_label, scope_of
-from plugins.points.ledger import load_names
 from plugins.points.models import (
+    RANKED_PREFIXES,
     PointsAccount,
     PointsRankingEntry,
     PointsRankingSnapshot,
     PointsTally,
+    household_name,
 )
 from plugins.points.settings import SCHEMES
 
@@ -71,8 +73,31 @@ def public_name(account: PointsAccount, masked: bool) -> str:
 
 def stars_for(session: Session, scheme: str, points: int) -> int:
     """Stars (0–5) for ``points`` under the deployment's thresholds for ``scheme``."""
-    thresholds = plugin_settings(session, "points")["stars"][scheme]
+    return _stars(plugin_settings(session, "points")["stars"][scheme], points)
+
+
+def _stars(thresholds: list[int], points: int) -> int:
     return sum(1 for threshold in thresholds if points >= threshold)
+
+
+def board_scope(column: Any, locality_code: str) -> Any:
+    """The condition "at or under ``locality_code``" shaped for the board's ranking index.
+
+    A county's, a town's or a village's board compares the code prefix
+    (``substr(locality_code, 1, n)``), the key of its own ranking index, so it reads its top rows
+    in order and stops. A province's or a prefecture's board scans the deployment's ranking
+    index and keeps the rows under its prefix: it covers most of the deployment, so its top rows
+    come early. A group's board (村民小组) holds a few dozen households: it takes the code range
+    through the locality index and sorts them.
+    """
+    prefix = scope_prefix(locality_code)
+    if len(prefix) > max(RANKED_PREFIXES):
+        return within(column, locality_code)
+    keyed = max((n for n in RANKED_PREFIXES if n <= len(prefix)), default=len(prefix))
+    # The positions are written into the SQL: an index on an expression serves only a query
+    # with the very same expression, never one with bound parameters in their place.
+    start, length = literal_column("1", Integer), literal_column(str(keyed), Integer)
+    return func.substr(column, start, length) == prefix[:keyed]
 
 
 def _source(scheme: str, locality_code: str, period: str) -> tuple[Any, Any, Any]:
@@ -83,7 +108,7 @@ def _source(scheme: str, locality_code: str, period: str) -> tuple[Any, Any, Any
             [
                 PointsAccount.scheme == scheme,
                 PointsAccount.kind == "holder",
-                PointsAccount.scope_clause(locality_code),
+                board_scope(PointsAccount.locality_code, locality_code),
                 PointsAccount.earned != 0,
             ],
         )
@@ -93,7 +118,7 @@ def _source(scheme: str, locality_code: str, period: str) -> tuple[Any, Any, Any
         [
             PointsTally.scheme == scheme,
             PointsTally.period == period,
-            PointsTally.scope_clause(locality_code),
+            board_scope(PointsTally.locality_code, locality_code),
         ],
     )
 
@@ -124,39 +149,114 @@ def leaderboard(
     ).all()
     if not rows:
         return []
-    first_points = rows[0][1]
-    above = session.scalar(
-        select(func.count()).select_from(
-            select(id_column).where(*conditions, points_column > first_points).subquery()
+    # Competition ranking: the first row's place is one more than the holders above it, of
+    # which there are none on the first page.
+    above = 0
+    if offset:
+        above = session.scalar(
+            select(func.count()).select_from(
+                select(id_column).where(*conditions, points_column > rows[0][1]).subquery()
+            )
         )
-    )
-    accounts = {
-        a.id: a
-        for a in session.scalars(
-            select(PointsAccount).where(PointsAccount.id.in_([r[0] for r in rows]))
-        )
-    }
-    load_names(session, list(accounts.values()))
     masked = plugin_settings(session, "points", locality_code)["portal_names"] == "masked"
+    names = holder_names(session, [account_id for account_id, _ in rows], masked)
+    thresholds = plugin_settings(session, "points")["stars"][scheme]
     with_stars = period == "all" or len(period) == 4
     standings: list[Standing] = []
-    rank = (above or 0) + 1
+    rank = above + 1
     for index, (account_id, points) in enumerate(rows):
         if index and points != rows[index - 1][1]:
             rank = offset + index + 1
-        account = accounts[account_id]
+        name, shown, code = names[account_id]
         standings.append(
             Standing(
                 rank=rank,
                 account_id=account_id,
-                name=account.holder_name,
-                public_name=public_name(account, masked),
-                locality_code=account.locality_code,
+                name=name,
+                public_name=shown,
+                locality_code=code,
                 points=int(points),
-                stars=stars_for(session, scheme, int(points)) if with_stars else None,
+                stars=_stars(thresholds, int(points)) if with_stars else None,
             )
         )
     return standings
+
+
+def holder_names(
+    session: Session, account_ids: list[int], masked: bool
+) -> dict[int, tuple[str, str, str]]:
+    """account id → (full name, public name, locality code) for a board's accounts.
+
+    The same names as :attr:`PointsAccount.holder_name` and :func:`public_name`, read as plain
+    rows in one statement per kind of holder: a board shows a page of holders and needs their
+    names only, not the records behind them.
+    """
+    accounts = session.execute(
+        select(
+            PointsAccount.id,
+            PointsAccount.person_id,
+            PointsAccount.household_id,
+            PointsAccount.organization_id,
+            PointsAccount.locality_code,
+        ).where(PointsAccount.id.in_(account_ids))
+    ).all()
+    wanted = {"person": set(), "household": set(), "organization": set()}
+    for _, person_id, household_id, organization_id, _ in accounts:
+        for kind, key in (
+            ("person", person_id),
+            ("household", household_id),
+            ("organization", organization_id),
+        ):
+            if key is not None:
+                wanted[kind].add(key)
+    persons: dict[int, str] = {}
+    if wanted["person"]:
+        persons.update(
+            session.execute(
+                select(Person.id, Person.name).where(Person.id.in_(wanted["person"]))
+            ).all()
+        )
+    organizations: dict[int, str] = {}
+    if wanted["organization"]:
+        organizations.update(
+            session.execute(
+                select(Organization.id, Organization.name).where(
+                    Organization.id.in_(wanted["organization"])
+                )
+            ).all()
+        )
+    households: dict[int, str] = {}
+    if wanted["household"]:
+        numbers = dict(
+            session.execute(
+                select(Household.id, Household.number).where(Household.id.in_(wanted["household"]))
+            ).all()
+        )
+        members: dict[int, list[tuple[str, str | None]]] = {h: [] for h in numbers}
+        for household_id, name, relation in session.execute(
+            select(Person.household_id, Person.name, Person.relation)
+            .where(Person.household_id.in_(numbers))
+            .order_by(Person.id)
+        ):
+            members[household_id].append((name, relation))
+        households = {h: household_name(numbers[h], members[h]) for h in numbers}
+    names: dict[int, tuple[str, str, str]] = {}
+    for account_id, person_id, household_id, organization_id, code in accounts:
+        if person_id in persons:
+            name = persons[person_id]
+            shown = mask_name(name) if masked else name
+        elif household_id in households:
+            name = households[household_id]
+            shown = name
+            if masked:
+                shown = mask_name(name[:-1]) + "户" if name.endswith("户") else mask_name(name)
+        elif organization_id in organizations:
+            name = shown = organizations[organization_id]
+        else:  # not a holder's account: named after its place
+            account = session.get_one(PointsAccount, account_id)
+            name = shown = account.holder_name
+        names[account_id] = (name, shown, code)
+    return names
 
 
 def create_snapshot(
