@@ -133,6 +133,7 @@ class _PostgresSchema:
 
     key: tuple[Any, ...]
     tables: frozenset[str]
+    """Table names, and index names prefixed ``index:``."""
     versions: frozenset[str]
 
 
@@ -149,13 +150,19 @@ def _postgres_schema(url: str) -> tuple[frozenset[str], frozenset[str]]:
                 text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
             ).all()
         )
+        # Indexes too: a test that adds or drops one changes the schema as much as a table.
+        indexes = frozenset(
+            connection.scalars(
+                text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+            ).all()
+        )
         versions: frozenset[str] = frozenset()
         if migrate.VERSION_TABLE in tables:
             versions = frozenset(
                 connection.scalars(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")).all()
             )
     engine.dispose()
-    return tables, versions
+    return tables | {f"index:{name}" for name in indexes}, versions
 
 
 def _reuse_postgres(url: str, key: tuple[Any, ...]) -> bool:
@@ -170,7 +177,9 @@ def _reuse_postgres(url: str, key: tuple[Any, ...]) -> bool:
     tables, versions = _postgres_schema(url)
     if (tables, versions) != (known.tables, known.versions):
         return False
-    data_tables = sorted(tables - {migrate.VERSION_TABLE})
+    data_tables = sorted(
+        name for name in tables if name != migrate.VERSION_TABLE and not name.startswith("index:")
+    )
     if data_tables:
         engine = create_engine(url)
         with engine.begin() as connection:
