@@ -56,6 +56,15 @@ class CliState:
                 fail(f"配置文件 {config.path}：{exc}")
         return self._runtime
 
+    def migrated_runtime(self) -> Runtime:
+        """The runtime, once its database is at the latest version of core and every plugin;
+        exits with what to run otherwise (instead of failing on a missing table)."""
+        runtime = self.runtime()
+        behind = [branch for branch, at, head in migrate.current(runtime) if at != head]
+        if behind:
+            fail(f"数据库未升级到最新（{', '.join(behind)}）：请先运行 gongzhi db upgrade")
+        return runtime
+
     def session(self, runtime: Runtime) -> Any:
         """A transaction whose writes the audit log attributes to the operator at the console."""
         return runtime.db.transaction(actor=f"cli:{_os_user()}", channel="cli")
@@ -309,7 +318,7 @@ DESCRIBE_WIDTH = 60
 @pass_state
 def config_describe(state: CliState, locality_code: str, only_plugin: str | None) -> None:
     """显示某个行政区划实际生效的插件和设置，并注明每个取值的来源（默认值、部署配置或一村一策）。"""
-    runtime = state.runtime()
+    runtime = state.migrated_runtime()
     try:
         code = validate_code(locality_code)
     except LocalityCodeError as exc:
@@ -415,10 +424,7 @@ def serve(state: CliState, host: str, port: int, threads: int, trusted_proxy: st
 
     from hostapp import create_app
 
-    runtime = state.runtime()
-    behind = [b for b, at, head in migrate.current(runtime) if at != head]
-    if behind:
-        fail(f"数据库未升级到最新（{', '.join(behind)}）：请先运行 gongzhi db upgrade")
+    runtime = state.migrated_runtime()
     app = create_app(runtime)
     click.echo(f"{runtime.config.name} 运行于 http://{host}:{port}/ （后台 /admin，API /api/v1）")
     options = waitress_options(threads, trusted_proxy)
@@ -451,7 +457,7 @@ def _run_import(
 ) -> None:
     from core import importer
 
-    runtime = state.runtime()
+    runtime = state.migrated_runtime()
     scope_code = scope or runtime.config.locality_code
     if kind == "localities":
         function = importer.import_localities
@@ -505,7 +511,7 @@ def audit_group() -> None:
 @pass_state
 def audit_verify(state: CliState) -> None:
     """校验审计日志的哈希链；发现篡改时指出第一条被篡改的记录，退出码 1。"""
-    runtime = state.runtime()
+    runtime = state.migrated_runtime()
     with runtime.db.new_session() as session:
         result = audit.verify(session)
     if result.ok:
@@ -583,7 +589,7 @@ def account_create(
     token: bool,
 ) -> None:
     """创建后台账号，密码随机生成并只显示一次。"""
-    runtime = state.runtime()
+    runtime = state.migrated_runtime()
     known = set(runtime.plugins.permissions.roles)
     unknown = [r for r in roles if r not in known]
     if unknown:

@@ -241,9 +241,7 @@ def test_import_persons_from_the_command_line_is_all_or_nothing(cli, tmp_path):
         assert session.scalar(select(func.count()).select_from(Person)) == 1
 
 
-def test_a_bulk_import_from_the_command_line_checks_every_row_and_audits_each_batch(
-    cli, tmp_path
-):
+def test_a_bulk_import_from_the_command_line_checks_every_row_and_audits_each_batch(cli, tmp_path):
     import datetime as dt
 
     from core.identity import make_id_number
@@ -269,6 +267,31 @@ def test_a_bulk_import_from_the_command_line_checks_every_row_and_audits_each_ba
         bulk = session.scalars(select(AuditEntry).where(AuditEntry.action == "bulk")).all()
         assert [entry.table_name for entry in bulk] == ["core_person"]
     assert cli("audit", "verify").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("config", "describe", "--locality", "500243001001"),
+        ("audit", "verify"),
+        (
+            "account",
+            "create",
+            "clerk",
+            "--name",
+            "办事员",
+            "--role",
+            "village_admin",
+            "--scope",
+            "500243001001",
+        ),
+        ("import", "localities", __file__),
+    ],
+)
+def test_commands_that_need_the_tables_say_to_upgrade_first(cli, command):
+    result = cli(*command)
+    assert result.exit_code == 1
+    assert "数据库未升级到最新（core, example）：请先运行 gongzhi db upgrade" in result.output
 
 
 def test_hook_register_cli_commands_adds_the_plugins_command_group(cli):
