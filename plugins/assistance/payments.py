@@ -10,23 +10,28 @@ fails on the unique constraint and reports the winner's batch).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import io
-from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Integer,
+    Numeric,
     String,
+    case,
     cast,
     exists,
     func,
     insert,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -35,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.db import UTCDateTime
 from core.localities import level_of, within
 from core.models import Locality, Person
 from plugins.assistance import clock
@@ -64,7 +70,14 @@ class BatchResult:
     message: str
 
 
-def _due_lines(session: Session, period: str, scope_code: str) -> list[Any]:
+def monthly_key(enrolment_id: Any, period: str) -> Any:
+    """The SQL of a monthly line's unique key, ``<enrolment id>:<month>``."""
+    return cast(enrolment_id, String) + f":{period}"
+
+
+def _due_statement(period: str, scope_code: str) -> Any:
+    """Every line due in ``period`` under ``scope_code`` and not yet paid, as one
+    ``UNION ALL`` of monthly enrolments, approved one-off grants and pending adjustments."""
     first, last = clock.parse_period(period)
     next_month = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     monthly = select(
@@ -82,10 +95,9 @@ def _due_lines(session: Session, period: str, scope_code: str) -> list[Any]:
         AssistanceEnrolment.state != "suspended",
         AssistanceEnrolment.start_on <= last,
         or_(AssistanceEnrolment.ended_on.is_(None), AssistanceEnrolment.ended_on > first),
+        # Paid already: the line's unique key (enrolment and month), looked up in its index.
         ~exists().where(
-            AssistancePayment.enrolment_id == AssistanceEnrolment.id,
-            AssistancePayment.period == period,
-            AssistancePayment.kind == "monthly",
+            AssistancePayment.monthly_key == monthly_key(AssistanceEnrolment.id, period)
         ),
     )
     members = (
@@ -125,8 +137,7 @@ def _due_lines(session: Session, period: str, scope_code: str) -> list[Any]:
         AssistanceAdjustment.requested_at < next_month,
         ~exists().where(AssistancePayment.adjustment_id == AssistanceAdjustment.id),
     )
-    statement = union_all(monthly, one_off, adjustments)
-    return list(session.execute(statement).all())
+    return union_all(monthly, one_off, adjustments)
 
 
 def _line_order(row: Any) -> tuple[str, int, int, int]:
@@ -134,12 +145,65 @@ def _line_order(row: Any) -> tuple[str, int, int, int]:
 
 
 def _digest(period: str, rows: list[Any]) -> str:
+    return _digest_text(
+        period,
+        (
+            (
+                r.kind,
+                r.application_id,
+                r.enrolment_id,
+                r.adjustment_id,
+                r.person_id,
+                money(r.amount),
+            )
+            for r in rows
+        ),
+    )
+
+
+def _digest_text(period: str, lines: Iterable[tuple[Any, ...]]) -> str:
+    """SHA-256 of a batch's lines in line order: ``period|kind|application|enrolment|
+    adjustment|person|amount`` (the amount with two decimals), one line each."""
     text = "\n".join(
-        f"{period}|{r.kind}|{r.application_id}|{r.enrolment_id or ''}|{r.adjustment_id or ''}"
-        f"|{r.person_id}|{money(r.amount)}"
-        for r in rows
+        f"{period}|{kind}|{application_id}|{enrolment_id or ''}|{adjustment_id or ''}"
+        f"|{person_id}|{amount}"
+        for kind, application_id, enrolment_id, adjustment_id, person_id, amount in lines
     )
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cents(amount: Any) -> Any:
+    """An amount in whole cents, as an integer the driver returns as it is (SQLite keeps
+    numbers as floating point: rounding first keeps 1140.10 from becoming 114009)."""
+    return cast(func.round(amount * 100), Integer)
+
+
+def _money_text(cents: int) -> str:
+    """Whole cents as ``money`` prints them: ``-1140.10``."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def _digest_fields(line: Any) -> tuple[Any, ...]:
+    """(kind, application, enrolment, adjustment, person, amount text) of a line read with
+    :func:`_line_columns` (the amount in cents)."""
+    return (line[0], line[1], line[2], line[3], line[4], _money_text(line[5]))
+
+
+def _line_columns(due: Any) -> list[Any]:
+    """What a batch reads of each line: the digest's fields, the amount in cents."""
+    return [
+        due.c.kind,
+        due.c.application_id,
+        due.c.enrolment_id,
+        due.c.adjustment_id,
+        due.c.person_id,
+        _cents(due.c.amount).label("cents"),
+    ]
+
+
+def _ordered(lines: Iterable[Any]) -> list[Any]:
+    return sorted(lines, key=lambda r: (r[0], r[1], r[2] or 0, r[3] or 0))
 
 
 def find_batch(session: Session, period: str, scope_code: str) -> AssistanceBatch | None:
@@ -185,7 +249,8 @@ def new_batch(
 def insert_lines(
     session: Session, batch: AssistanceBatch, rows: list[DueLine], now: dt.datetime
 ) -> None:
-    """Write a flushed batch's lines and its coverage rows, set-based."""
+    """Write a flushed batch's given lines and its coverage rows (the demo's history of
+    batches; :func:`run_batch` writes the due lines with one ``INSERT … SELECT``)."""
     period = batch.period
     session.execute(
         insert(AssistancePayment.__table__),
@@ -209,27 +274,86 @@ def insert_lines(
             for r in sorted(rows, key=_line_order)
         ],
     )
-    figures: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, 0, Decimal("0")])
-    for r in rows:
-        entry = figures[(r.programme, r.locality_code)]
-        if r.kind != "adjustment":
-            entry[0] += 1 if PROGRAMMES[r.programme].per_household else 0
-            entry[1] += r.persons or 0
-        entry[2] += money(r.amount)
+    _insert_batch_coverage(session, batch)
+
+
+def _insert_due_lines(session: Session, batch: AssistanceBatch, now: dt.datetime) -> list[Any]:
+    """Write the batch's lines with one ``INSERT … SELECT`` of the due lines, in line order,
+    and return what was written (``RETURNING``), so that the caller can check it against the
+    digest the batch records."""
+    period = batch.period
+    due = _due_statement(period, batch.locality_code).subquery("due")
+    paid = due.c.kind
+    source = select(
+        literal(batch.id, Integer),
+        literal(period, String),
+        due.c.programme,
+        paid,
+        due.c.application_id,
+        due.c.enrolment_id,
+        case((paid == "monthly", monthly_key(due.c.enrolment_id, period)), else_=None),
+        case((paid == "one_off", due.c.application_id), else_=None),
+        due.c.adjustment_id,
+        due.c.person_id,
+        func.coalesce(due.c.persons, 0),
+        due.c.amount,
+        due.c.locality_code,
+        literal(now, UTCDateTime),
+    ).order_by(paid, due.c.application_id, due.c.enrolment_id, due.c.adjustment_id)
+    table = AssistancePayment.__table__
+    statement = (
+        insert(table)
+        .from_select(
+            [
+                "batch_id",
+                "period",
+                "programme",
+                "kind",
+                "application_id",
+                "enrolment_id",
+                "monthly_key",
+                "award_application_id",
+                "adjustment_id",
+                "person_id",
+                "persons",
+                "amount",
+                "locality_code",
+                "created_at",
+            ],
+            source,
+        )
+        .returning(*_line_columns(table))
+    )
+    return list(session.connection().execute(statement).all())
+
+
+def _insert_batch_coverage(session: Session, batch: AssistanceBatch) -> None:
+    """The coverage figures of a batch whose lines are written, with one ``INSERT … SELECT …
+    GROUP BY`` over them: households (lines of per-household programmes), persons and the
+    amount (summed in whole cents, so exactly) by programme and place."""
+    line = AssistancePayment.__table__.c
+    counted = line.kind != "adjustment"
+    per_household = [code for code, p in PROGRAMMES.items() if p.per_household]
+    households = case((counted & line.programme.in_(per_household), 1), else_=0)
+    source = (
+        select(
+            line.batch_id,
+            line.period,
+            line.programme,
+            line.locality_code,
+            func.sum(households),
+            func.sum(case((counted, line.persons), else_=0)),
+            func.sum(_cents(line.amount)) * literal_column("0.01", Numeric(14, 2)),
+        )
+        .where(line.batch_id == batch.id)
+        .group_by(line.batch_id, line.period, line.programme, line.locality_code)
+        .order_by(line.programme, line.locality_code)
+    )
     session.execute(
-        insert(AssistanceCoverage.__table__),
-        [
-            {
-                "batch_id": batch.id,
-                "period": period,
-                "programme": programme,
-                "locality_code": locality_code,
-                "households": households,
-                "persons": persons,
-                "amount": amount,
-            }
-            for (programme, locality_code), (households, persons, amount) in sorted(figures.items())
-        ],
+        insert(AssistanceCoverage.__table__).from_select(
+            ["batch_id", "period", "programme", "locality_code", "households", "persons", "amount"],
+            source,
+        )
     )
 
 
@@ -246,8 +370,30 @@ def run_batch(session: Session, *, period: str, scope_code: str, actor_label: st
         return BatchResult(
             existing, False, f"{period} 的发放批次已存在（批次#{existing.id}），未重复生成"
         )
-    rows = [DueLine(*row) for row in _due_lines(session, period, scope_code)]
-    if not rows:
+    with _collector_paused():
+        return _write_batch(session, period, scope_code, actor_label)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a batch holds its lines (a county's
+    hundred thousand rows, read twice): it would otherwise rescan them as they accumulate."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _write_batch(session: Session, period: str, scope_code: str, actor_label: str) -> BatchResult:
+    """Read the due lines, record the batch (its digest audited), write the lines with one
+    ``INSERT … SELECT`` and check that they are the lines the digest covers."""
+    due = _due_statement(period, scope_code).subquery("due")
+    reading = session.connection().execute(select(*_line_columns(due)))
+    lines = _ordered(reading.all())
+    if not lines:
         # A run racing this one may have just paid everything: then its batch is the answer.
         existing = find_batch(session, period, scope_code)
         if existing is not None:
@@ -256,12 +402,30 @@ def run_batch(session: Session, *, period: str, scope_code: str, actor_label: st
             )
         return BatchResult(None, False, f"{period} 没有待发放的记录，未生成批次")
     now = clock.now()
-    batch = new_batch(period, scope_code, rows, actor_label, now)
+    total = sum(line[5] for line in lines)
+    batch = AssistanceBatch(
+        period=period,
+        line_count=len(lines),
+        total=money(Decimal(total) / 100),
+        digest=_digest_text(period, map(_digest_fields, lines)),
+        locality_code=scope_code,
+        created_by=actor_label,
+        created_at=now,
+        exported_count=0,
+    )
     session.add(batch)
     session.flush()
-    insert_lines(session, batch, rows, now)
+    written = _ordered(_insert_due_lines(session, batch, now))
+    if written != lines:
+        # Another transaction committed a change of what is due between the two statements
+        # (each reads what is committed when it starts): the lines would not match the digest.
+        raise AssistanceError(
+            "生成批次期间待发放记录发生了变化（有人同时修改了在保对象、救助或调整），"
+            "本次未生成，请重试"
+        )
+    _insert_batch_coverage(session, batch)
     return BatchResult(
-        batch, True, f"已生成 {period} 发放批次：{len(rows)} 笔，合计 {yuan(batch.total)}"
+        batch, True, f"已生成 {period} 发放批次：{len(lines)} 笔，合计 {yuan(batch.total)}"
     )
 
 
@@ -275,6 +439,9 @@ def run_batch_and_commit(
         return result
     except IntegrityError:
         session.rollback()
+    except AssistanceError:
+        session.rollback()
+        raise
     existing = find_batch(session, period, scope_code)
     if existing is not None:
         return BatchResult(
