@@ -51,6 +51,7 @@ class PermissionRegistry:
                 if code not in self.permissions:
                     raise ValueError(f"roles.{role}.permissions: 未知权限 {code}")
                 self._by_role.setdefault(role, set()).add(code)
+        self._granted: dict[tuple[str, ...], frozenset[str]] = {}
 
     @property
     def roles(self) -> list[str]:
@@ -65,8 +66,17 @@ class PermissionRegistry:
         return frozenset(result)
 
     def principal(self, account: Account) -> Principal:
-        """The acting principal for ``account``."""
-        return Principal(account, self.granted(account.roles or ()))
+        """The acting principal for ``account``.
+
+        The permission set depends only on the account's roles, and the registry does not change
+        once built, so each combination of roles is resolved once (every API request and admin
+        page builds a principal).
+        """
+        roles = tuple(account.roles or ())
+        permissions = self._granted.get(roles)
+        if permissions is None:
+            permissions = self._granted[roles] = self.granted(roles)
+        return Principal(account, permissions)
 
 
 @dataclasses.dataclass(frozen=True)

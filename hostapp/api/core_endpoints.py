@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from core.events import PersonRegistered, emit
+from core.identity import mask_id_number
 from core.localities import within
 from core.models import Household, Locality, Person, Tag
+from core.models.person import person_tags
 from hostapp.api.registrar import current_principal, get_scoped_or_404, scoped
 from hostapp.api.schemas import (
     HouseholdSchema,
@@ -26,20 +30,93 @@ from hostapp.api.schemas import (
 )
 from hostapp.context import current_runtime
 
+LISTED_PERSON_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.id_number,
+    Person.sex,
+    Person.birth_date,
+    Person.phone,
+    Person.locality_code,
+    Person.household_id,
+    Person.relation,
+)
+"""The columns a list of residents reads: what :class:`~hostapp.api.schemas.PersonSchema` shows."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ListedTag:
+    """A tag as a list of residents carries it: its name."""
+
+    name: str
+
+
+@dataclasses.dataclass(slots=True)
+class ListedPerson:
+    """A resident in a list, read as a plain row rather than a mapped ``Person``.
+
+    It answers what :class:`~hostapp.api.schemas.PersonSchema` reads from a ``Person`` (the
+    listed columns, ``tags`` with their names in name order, ``masked_id_number``), so a list and
+    a single resident are shown by the same schema, identically. A list is only read: building
+    50 mapped objects (identity map, change tracking, the tags' collections) cost about 1 ms of
+    the 8 ms of CPU a page took, for nothing written back.
+    """
+
+    id: int
+    name: str
+    id_number: str
+    sex: str
+    birth_date: dt.date
+    phone: str | None
+    locality_code: str
+    household_id: int | None
+    relation: str | None
+    tags: list[ListedTag] = dataclasses.field(default_factory=list)
+
+    @property
+    def masked_id_number(self) -> str:
+        """The identity number with its middle hidden, as ``Person.masked_id_number``."""
+        return mask_id_number(self.id_number)
+
+
+def _listed_persons(rows: Sequence[Row[Any]]) -> list[ListedPerson]:
+    """The residents of ``rows`` (:data:`LISTED_PERSON_COLUMNS`); their tags take one statement."""
+    people = [ListedPerson(**row._asdict()) for row in rows]
+    if not people:
+        return people
+    tags = {person.id: person.tags for person in people}
+    statement = (
+        select(person_tags.c.person_id, Tag.name)
+        .join(Tag, Tag.id == person_tags.c.tag_id)
+        .where(person_tags.c.person_id.in_(list(tags)))
+        .order_by(Tag.name)
+    )
+    for person_id, name in _session().execute(statement):
+        tags[person_id].append(ListedTag(name))
+    return people
+
 
 def _session() -> Any:
     return current_runtime().db.session
 
 
-def _page(statement: Any, pagination: Any) -> list[Any]:
-    session = _session()
-    pagination.item_count = session.scalar(
+def _page_offset(statement: Select[Any], pagination: Any) -> int | None:
+    """Count ``statement``'s rows into the pagination; the offset of the page asked for, or
+    ``None`` past the last page (which also keeps absurd page numbers away from the database)."""
+    pagination.item_count = _session().scalar(
         select(func.count()).select_from(statement.order_by(None).subquery())
     )
     offset = (pagination.page - 1) * pagination.page_size
-    if offset >= pagination.item_count:
-        return []  # past the last page (also keeps absurd page numbers away from the database)
-    return list(session.scalars(statement.offset(offset).limit(pagination.page_size)).unique())
+    return offset if offset < pagination.item_count else None
+
+
+def _page(statement: Select[Any], pagination: Any) -> list[Any]:
+    """One page of ``statement``'s records; sets the pagination's item count."""
+    offset = _page_offset(statement, pagination)
+    if offset is None:
+        return []
+    page = statement.offset(offset).limit(pagination.page_size)
+    return list(_session().scalars(page).unique())
 
 
 def _check_in_scope(field: str, code: str) -> None:
@@ -111,7 +188,7 @@ def _localities() -> Blueprint:
     class Localities(MethodView):
         """Localities within the caller's scope."""
 
-        @localities.arguments(LocalityQuerySchema, location="query")
+        @localities.arguments(LocalityQuerySchema(), location="query")
         @localities.response(200, LocalitySchema(many=True))
         @localities.paginate()
         def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[Locality]:
@@ -142,21 +219,21 @@ def _persons() -> Blueprint:
     class Persons(MethodView):
         """Residents within the caller's scope."""
 
-        @persons.arguments(PersonQuerySchema, location="query")
+        @persons.arguments(PersonQuerySchema(), location="query")
         @persons.response(200, PersonSchema(many=True))
         @persons.paginate()
-        def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[Person]:
+        def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[ListedPerson]:
             """List residents, optionally under one locality or by name."""
-            statement = (
-                scoped(select(Person), Person)
-                .options(selectinload(Person.tags))
-                .order_by(Person.id)
-            )
+            statement = scoped(select(*LISTED_PERSON_COLUMNS), Person).order_by(Person.id)
             if "locality_code" in query:
                 statement = statement.where(within(Person.locality_code, query["locality_code"]))
             if query.get("name"):
                 statement = statement.where(Person.name.contains(query["name"]))
-            return _page(statement, pagination_parameters)
+            offset = _page_offset(statement, pagination_parameters)
+            if offset is None:
+                return []
+            page = statement.offset(offset).limit(pagination_parameters.page_size)
+            return _listed_persons(_session().execute(page).all())
 
         @persons.arguments(PersonWriteSchema)
         @persons.response(201, PersonSchema)

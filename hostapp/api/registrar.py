@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Select, select
 
 from core.db import utcnow
-from core.models import ApiToken
+from core.models import Account, ApiToken
 from core.models.account import hash_token
 from core.runtime import Runtime
 from core.security import Principal
@@ -93,12 +93,19 @@ class ApiRegistrar:
         if scheme.lower() != "bearer" or not token.strip():
             abort(401, message="需要令牌：请在 Authorization 头中提供 Bearer 令牌")
         session = self.runtime.db.session
-        row = session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
-        )
-        if row is None or not row.is_valid(utcnow()) or not row.account.is_active:
+        # One statement for the token and its account, read on every request: a revoked or
+        # expired token, or a deactivated account, is refused from the next request on.
+        row = session.execute(
+            select(ApiToken, Account)
+            .join(Account, Account.id == ApiToken.account_id)
+            .where(ApiToken.token_hash == hash_token(token.strip()))
+        ).first()
+        if row is None:
             abort(401, message="令牌无效或已过期")
-        principal = self.runtime.plugins.permissions.principal(row.account)
+        api_token, account = row
+        if not api_token.is_valid(utcnow()) or not account.is_active:
+            abort(401, message="令牌无效或已过期")
+        principal = self.runtime.plugins.permissions.principal(account)
         plugins = self.runtime.plugins
         if self.plugin_name and not plugins.reaches(self.plugin_name, principal.scope_code):
             title = plugins.get(self.plugin_name).manifest.title
