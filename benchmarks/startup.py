@@ -3,10 +3,16 @@
 ``python -m benchmarks.startup DB_PATH`` loads the config, the plugins (entry points, manifests,
 settings, hooks), checks the database and builds the Flask app with its admin, API and portal,
 then prints ``ready``. ``python -m benchmarks.startup --bare`` builds an empty Flask app instead.
+
+Either then ends the process at once (``os._exit``), without the interpreter's tear-down: the
+figure times a start until the app answers, and the measuring side waits for the process to end.
+Tearing down four plugins' worth of modules took another 0.4 s that no deployment spends on
+starting (a server keeps running).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -37,6 +43,7 @@ def main() -> None:
         app = create_app(runtime)
         assert app.test_client().get("/healthz").status_code == 200
     print("ready", flush=True)
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from packaging.version import Version
 import core
 from core import hookspecs
 from core.coverage import Coverage, CoverageMap
+from core.gc_pause import collector_paused
 from core.manifest import Permission, PluginManifest
 from core.security import CORE_PERMISSIONS, PermissionRegistry
 from core.validation import flatten_errors
@@ -162,7 +163,10 @@ class PluginManager:
         self._pm = pluggy.PluginManager(core.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self.plugins: list[EnabledPlugin] = []
-        self._enable(list(enabled), settings or {})
+        # Importing the plugins builds their models, schemas and views, which live as long as
+        # the process: the cyclic collector would only rescan them (see core.gc_pause).
+        with collector_paused():
+            self._enable(list(enabled), settings or {})
         self.permissions = self._collect_permissions(role_grants or {})
 
     @property
