@@ -5,7 +5,8 @@
   per attendee (rule CY01: transfer, movements, balances, tallies, caps, audit). Baseline: raw
   ``executemany`` of the same 200 transfers and 400 movements and the 200 balance updates.
 * The month's payment batch of the whole prefecture's 低保 enrolments (the assistance plugin's
-  ``run_batch``: due lines, digest, payment rows, coverage figures). Baseline: one raw
+  ``run_batch``: the due lines read and digested, the batch recorded, one ``INSERT … SELECT`` of
+  the payment rows checked against the digest, the coverage figures). Baseline: one raw
   ``INSERT … SELECT`` of the same payment rows.
 * A quarter's 15% inspection draw over a county's villages (the supervision plugin's
   ``draw_round``, reproducible from its seed). Baseline: the raw village query and
