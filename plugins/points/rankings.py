@@ -93,11 +93,10 @@ def board_scope(column: Any, locality_code: str) -> Any:
     prefix = scope_prefix(locality_code)
     if len(prefix) > max(RANKED_PREFIXES):
         return within(column, locality_code)
-    keyed = max((n for n in RANKED_PREFIXES if n <= len(prefix)), default=len(prefix))
     # The positions are written into the SQL: an index on an expression serves only a query
     # with the very same expression, never one with bound parameters in their place.
-    start, length = literal_column("1", Integer), literal_column(str(keyed), Integer)
-    return func.substr(column, start, length) == prefix[:keyed]
+    start, length = literal_column("1", Integer), literal_column(str(len(prefix)), Integer)
+    return func.substr(column, start, length) == prefix
 
 
 def _source(scheme: str, locality_code: str, period: str) -> tuple[Any, Any, Any]:
