@@ -146,17 +146,23 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     session.info.setdefault("_audit_pending", []).extend(_collect(session))
 
 
-def _after_flush(session: Session, _ctx: Any) -> None:
-    pending: list[_Change] = session.info.pop("_audit_pending", [])
-    if not pending:
-        return
-    connection = session.connection()
+def _locked_head(connection: Any) -> str:
+    """The chain's last hash, its row locked until the transaction ends (writers queue here)."""
     head = connection.execute(
         select(AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
     ).scalar_one_or_none()
     if head is None:
         connection.execute(insert(AuditHead).values(id=1, last_hash=GENESIS))
         head = GENESIS
+    return head
+
+
+def _after_flush(session: Session, _ctx: Any) -> None:
+    pending: list[_Change] = session.info.pop("_audit_pending", [])
+    if not pending:
+        return
+    connection = session.connection()
+    head = _locked_head(connection)
     actor = session.info.get("actor") or "system"
     channel = session.info.get("channel") or "system"
     rows = []
@@ -260,12 +266,7 @@ def record_bulk(
     if note:
         after["note"] = note
     connection = session.connection()
-    head = connection.execute(
-        select(AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        connection.execute(insert(AuditHead).values(id=1, last_hash=GENESIS))
-        head = GENESIS
+    head = _locked_head(connection)
     row: dict[str, Any] = {
         "at": utcnow(),
         "actor": session.info.get("actor") or "system",

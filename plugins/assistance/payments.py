@@ -10,14 +10,12 @@ fails on the unique constraint and reports the winner's batch).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -41,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import UTCDateTime
+from core.gc_pause import collector_paused
 from core.localities import level_of, within
 from core.models import Locality, Person
 from plugins.assistance import clock
@@ -370,21 +369,8 @@ def run_batch(session: Session, *, period: str, scope_code: str, actor_label: st
         return BatchResult(
             existing, False, f"{period} 的发放批次已存在（批次#{existing.id}），未重复生成"
         )
-    with _collector_paused():
+    with collector_paused():
         return _write_batch(session, period, scope_code, actor_label)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a batch holds its lines (a county's
-    hundred thousand rows, read twice): it would otherwise rescan them as they accumulate."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _write_batch(session: Session, period: str, scope_code: str, actor_label: str) -> BatchResult:
