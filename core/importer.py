@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import Table, bindparam, false, func, insert, select, text, update
+from sqlalchemy import Connection, Table, false, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
@@ -637,6 +637,24 @@ class _ValidPersons:
         )
 
 
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _registered_numbers(connection: Connection, numbers: Sequence[str]) -> list[str]:
+    """Which of ``numbers`` the residents table already holds.
+
+    With a driver taking positional placeholders (SQLite's, psycopg's) the statement goes to it
+    as text, because compiling an ``IN`` of thousands of values costs more than the query.
+    """
+    column = Person.__table__.c.id_number
+    placeholder = _PLACEHOLDERS.get(connection.dialect.paramstyle)
+    if placeholder is None or not numbers:
+        return list(connection.execute(select(column).where(column.in_(numbers))).scalars())
+    marks = ", ".join([placeholder] * len(numbers))
+    statement = f"SELECT id_number FROM {Person.__table__.name} WHERE id_number IN ({marks})"
+    return [number for (number,) in connection.exec_driver_sql(statement, tuple(numbers))]
+
+
 def _validate_persons(session: Session, path: str | Path, scope_code: str) -> _ValidPersons:
     """Read and check every row of a residents file; raise :class:`ImportFailed` on any problem."""
     scope_code = validate_code(scope_code)
@@ -653,12 +671,9 @@ def _validate_persons(session: Session, path: str | Path, scope_code: str) -> _V
     numbers = sorted({p.household for p in plans if p.household})
     tag_names = sorted({tag for p in plans for tag in p.tags})
     registered: set[str] = set()
-    id_column = Person.__table__.c.id_number
     connection = session.connection()
-    # A city's file: few large lookups, of one statement compiled once (expanding parameter).
-    registered_query = select(id_column).where(id_column.in_(bindparam("ids", expanding=True)))
-    for chunk in _chunks(ids, _ID_QUERY_CHUNK):
-        registered.update(connection.execute(registered_query, {"ids": list(chunk)}).scalars())
+    for chunk in _chunks(ids, _ID_QUERY_CHUNK):  # a city's file: few large lookups
+        registered.update(_registered_numbers(connection, chunk))
     levels: dict[str, str] = {}
     for chunk in _chunks(codes):
         query = select(Locality.code, Locality.level).where(Locality.code.in_(chunk))
@@ -986,21 +1001,43 @@ def _bulk_import_persons(
         chunk = plans[start : start + batch_size]
         ids = _next_ids(session, Person.__table__, len(chunk))
         rows = []
+        digest_rows = []  # the same rows as the digest takes them: dates as text, with tags
         for person_id, plan in zip(ids, chunk, strict=True):
             number = plan.id_number or ""  # never blank once checked
+            birth, birth_text = birth_values[number[6:14]]
+            household_id = household_ids[plan.household] if plan.household else None
+            sex = "male" if int(number[16]) % 2 else "female"  # as core.identity.sex_of
+            name, phone, relation, note = plan.name, plan.phone, plan.relation, plan.note
+            code = plan.locality_code
             rows.append(
                 (
                     person_id,
-                    plan.name,
+                    name,
                     number,
-                    "male" if int(number[16]) % 2 else "female",  # as core.identity.sex_of
-                    birth_values[number[6:14]][0],
-                    plan.phone,
-                    household_ids[plan.household] if plan.household else None,
-                    plan.relation,
-                    plan.note,
+                    sex,
+                    birth,
+                    phone,
+                    household_id,
+                    relation,
+                    note,
                     stored_now,
-                    plan.locality_code,
+                    code,
+                )
+            )
+            digest_rows.append(
+                (
+                    person_id,
+                    name,
+                    number,
+                    sex,
+                    birth_text,
+                    phone,
+                    household_id,
+                    relation,
+                    note,
+                    now_text,
+                    code,
+                    plan.tags,
                 )
             )
         _driver_insert(session, Person.__table__, columns, rows)
@@ -1011,20 +1048,7 @@ def _bulk_import_persons(
         ]
         if links:
             _driver_insert(session, person_tags, ("person_id", "tag_id"), links)
-        digest = audit.bulk_digest(
-            _BULK_PERSON_COLUMNS,
-            [
-                (
-                    *row[:4],
-                    birth_values[row[2][6:14]][1],
-                    *row[5:9],
-                    now_text,
-                    row[10],
-                    plan.tags,
-                )
-                for row, plan in zip(rows, chunk, strict=True)
-            ],
-        )
+        digest = audit.bulk_digest(_BULK_PERSON_COLUMNS, digest_rows)
         audit.record_bulk(
             session,
             table_name="core_person",
