@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.events import PersonRegistered, emit
-from core.identity import mask_id_number
 from core.localities import within
 from core.models import Household, Locality, Person, Tag
 from core.models.person import person_tags
-from hostapp.api.registrar import current_principal, get_scoped_or_404, scoped
+from hostapp.api.registrar import PagedBlueprint, current_principal, get_scoped_or_404, scoped
 from hostapp.api.schemas import (
     HouseholdSchema,
+    ListedPerson,
+    ListedTag,
     LocalityQuerySchema,
     LocalitySchema,
     PersonPatchSchema,
@@ -44,54 +44,42 @@ LISTED_PERSON_COLUMNS = (
 """The columns a list of residents reads: what :class:`~hostapp.api.schemas.PersonSchema` shows."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ListedTag:
-    """A tag as a list of residents carries it: its name."""
+LISTED_TAGS = (
+    select(person_tags.c.person_id, Tag.name)
+    .join(Tag, Tag.id == person_tags.c.tag_id)
+    .where(person_tags.c.person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(Tag.name)
+)
+"""The tags of a page of residents (``person_ids``), in name order; built once."""
 
-    name: str
 
+@functools.lru_cache(maxsize=512)
+def _person_list_statements(
+    scope_code: str, locality_code: str | None, name: str | None
+) -> tuple[Select[Any], Select[Any]]:
+    """The count and the (unpaged) rows of the residents a list shows, for a scope and filters.
 
-@dataclasses.dataclass(slots=True)
-class ListedPerson:
-    """A resident in a list, read as a plain row rather than a mapped ``Person``.
-
-    It answers what :class:`~hostapp.api.schemas.PersonSchema` reads from a ``Person`` (the
-    listed columns, ``tags`` with their names in name order, ``masked_id_number``), so a list and
-    a single resident are shown by the same schema, identically. A list is only read: building
-    50 mapped objects (identity map, change tracking, the tags' collections) cost about 1 ms of
-    the 8 ms of CPU a page took, for nothing written back.
+    Statements are immutable, so each combination is built once and reused: building them (the
+    scope's range, the filters, the count around them) was a tenth of a page's Python time.
     """
-
-    id: int
-    name: str
-    id_number: str
-    sex: str
-    birth_date: dt.date
-    phone: str | None
-    locality_code: str
-    household_id: int | None
-    relation: str | None
-    tags: list[ListedTag] = dataclasses.field(default_factory=list)
-
-    @property
-    def masked_id_number(self) -> str:
-        """The identity number with its middle hidden, as ``Person.masked_id_number``."""
-        return mask_id_number(self.id_number)
+    statement = (
+        select(*LISTED_PERSON_COLUMNS).where(Person.scope_clause(scope_code)).order_by(Person.id)
+    )
+    if locality_code is not None:
+        statement = statement.where(within(Person.locality_code, locality_code))
+    if name:
+        statement = statement.where(Person.name.contains(name))
+    count = select(func.count()).select_from(statement.order_by(None).subquery())
+    return count, statement
 
 
 def _listed_persons(rows: Sequence[Row[Any]]) -> list[ListedPerson]:
     """The residents of ``rows`` (:data:`LISTED_PERSON_COLUMNS`); their tags take one statement."""
-    people = [ListedPerson(**row._asdict()) for row in rows]
+    people = [ListedPerson(*row) for row in rows]
     if not people:
         return people
     tags = {person.id: person.tags for person in people}
-    statement = (
-        select(person_tags.c.person_id, Tag.name)
-        .join(Tag, Tag.id == person_tags.c.tag_id)
-        .where(person_tags.c.person_id.in_(list(tags)))
-        .order_by(Tag.name)
-    )
-    for person_id, name in _session().execute(statement):
+    for person_id, name in _session().execute(LISTED_TAGS, {"person_ids": list(tags)}):
         tags[person_id].append(ListedTag(name))
     return people
 
@@ -182,7 +170,9 @@ def core_blueprints() -> list[Blueprint]:
 
 
 def _localities() -> Blueprint:
-    localities = Blueprint("localities", __name__, url_prefix="/localities", description="行政区划")
+    localities = PagedBlueprint(
+        "localities", __name__, url_prefix="/localities", description="行政区划"
+    )
 
     @localities.route("")
     class Localities(MethodView):
@@ -213,7 +203,7 @@ def _localities() -> Blueprint:
 
 
 def _persons() -> Blueprint:
-    persons = Blueprint("persons", __name__, url_prefix="/persons", description="居民")
+    persons = PagedBlueprint("persons", __name__, url_prefix="/persons", description="居民")
 
     @persons.route("")
     class Persons(MethodView):
@@ -224,13 +214,12 @@ def _persons() -> Blueprint:
         @persons.paginate()
         def get(self, query: dict[str, Any], pagination_parameters: Any) -> list[ListedPerson]:
             """List residents, optionally under one locality or by name."""
-            statement = scoped(select(*LISTED_PERSON_COLUMNS), Person).order_by(Person.id)
-            if "locality_code" in query:
-                statement = statement.where(within(Person.locality_code, query["locality_code"]))
-            if query.get("name"):
-                statement = statement.where(Person.name.contains(query["name"]))
-            offset = _page_offset(statement, pagination_parameters)
-            if offset is None:
+            count, statement = _person_list_statements(
+                current_principal().scope_code, query.get("locality_code"), query.get("name")
+            )
+            pagination_parameters.item_count = _session().scalar(count)
+            offset = (pagination_parameters.page - 1) * pagination_parameters.page_size
+            if offset >= pagination_parameters.item_count:
                 return []
             page = statement.offset(offset).limit(pagination_parameters.page_size)
             return _listed_persons(_session().execute(page).all())
@@ -276,7 +265,7 @@ def _persons() -> Blueprint:
 
 
 def _households() -> Blueprint:
-    households = Blueprint("households", __name__, url_prefix="/households", description="户")
+    households = PagedBlueprint("households", __name__, url_prefix="/households", description="户")
 
     @households.route("")
     class Households(MethodView):

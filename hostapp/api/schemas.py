@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from core.identity import mask_phone
+from core.identity import mask_id_number, mask_phone
 from core.localities import LocalityCodeError, validate_code
 from hostapp.api.registrar import MAX_ID, current_principal
 
@@ -45,10 +47,80 @@ class LocalityQuerySchema(Schema):
     )
 
 
+VIEW_ID_NUMBER = "core.person.view_id_number"
+"""The permission to see residents' identity numbers in full; without it they are masked."""
+
+
 def _id_number(person: Any) -> str:
-    if current_principal().has_permission("core.person.view_id_number"):
+    if current_principal().has_permission(VIEW_ID_NUMBER):
         return person.id_number
     return person.masked_id_number
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ListedTag:
+    """A tag as a list of residents carries it: its name."""
+
+    name: str
+
+
+@dataclasses.dataclass(slots=True)
+class ListedPerson:
+    """A resident in a list, read as a plain row rather than a mapped ``Person``.
+
+    It answers what :class:`PersonSchema` reads from a ``Person`` (the listed columns, ``tags``
+    with their names in name order, ``masked_id_number``), so a list and a single resident are
+    shown identically. A list is only read: building 50 mapped objects (identity map, change
+    tracking, the tags' collections) cost about 1 ms of the 8 ms of CPU a page took, for nothing
+    written back.
+    """
+
+    id: int
+    name: str
+    id_number: str
+    sex: str
+    birth_date: dt.date
+    phone: str | None
+    locality_code: str
+    household_id: int | None
+    relation: str | None
+    tags: list[ListedTag] = dataclasses.field(default_factory=list)
+
+    @property
+    def masked_id_number(self) -> str:
+        """The identity number with its middle hidden, as ``Person.masked_id_number``."""
+        return mask_id_number(self.id_number)
+
+
+def dump_listed_persons(people: list[ListedPerson]) -> list[dict[str, Any]]:
+    """``PersonSchema(many=True).dump(people)``, field for field, without marshmallow's per-field
+    machinery (about a tenth of the CPU time of a page of 50 residents).
+
+    Each value is converted as its field would (``String``: ``str``, ``Integer``: ``int``,
+    ``Date``: ISO text, ``None`` kept). The permission to see identity numbers is asked once for
+    the list instead of once per resident. Keep it in step with :class:`PersonSchema`: a test
+    compares the two on varied residents, with and without that permission.
+    """
+    full_id_numbers = current_principal().has_permission(VIEW_ID_NUMBER)
+    dumped = []
+    for person in people:
+        name, sex, code = person.name, person.sex, person.locality_code
+        born, household, relation = person.birth_date, person.household_id, person.relation
+        dumped.append(
+            {
+                "id": None if person.id is None else int(person.id),
+                "name": None if name is None else str(name),
+                "id_number": person.id_number if full_id_numbers else person.masked_id_number,
+                "sex": None if sex is None else str(sex),
+                "birth_date": None if born is None else born.isoformat(),
+                "phone": mask_phone(person.phone) or None,
+                "locality_code": None if code is None else str(code),
+                "household_id": None if household is None else int(household),
+                "relation": None if relation is None else str(relation),
+                "tags": [tag.name for tag in person.tags],
+            }
+        )
+    return dumped
 
 
 class PersonSchema(Schema):
@@ -64,6 +136,22 @@ class PersonSchema(Schema):
     household_id = fields.Integer(allow_none=True)
     relation = fields.String(allow_none=True)
     tags = fields.Function(lambda p: [t.name for t in p.tags], required=True)
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        """Dump ``obj``; a list of :class:`ListedPerson` (a page of residents) takes
+        :func:`dump_listed_persons`, which gives the same result faster."""
+        many = self.many if many is None else bool(many)
+        if (
+            many
+            and type(self) is PersonSchema
+            and self.only is None
+            and not self.exclude
+            and not self.load_only
+            and isinstance(obj, list)
+            and all(type(person) is ListedPerson for person in obj)
+        ):
+            return dump_listed_persons(obj)
+        return super().dump(obj, many=many)
 
 
 class PersonWriteSchema(Schema):
