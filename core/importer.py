@@ -17,11 +17,9 @@ English, in any order.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import datetime as dt
-import gc
 import io
 import re
 import zipfile
@@ -36,6 +34,7 @@ from stdnum.cn import ric
 from core import audit, localities
 from core.db import utcnow
 from core.events import DomainEvent, PersonRegistered, emit
+from core.gc_pause import collector_paused
 from core.identity import (
     IdentityError,
     birth_date_of,
@@ -927,27 +926,11 @@ def bulk_import_persons(
       resident handles both.
 
     The caller commits, as with :func:`import_persons`. Python's cyclic garbage collector is
-    paused meanwhile (see :func:`_collector_paused`).
+    paused meanwhile (:func:`core.gc_pause.collector_paused`): a city's file becomes millions of
+    small objects that all live until the import ends, which it would rescan for nothing.
     """
-    with _collector_paused():
+    with collector_paused():
         return _bulk_import_persons(session, path, scope_code, dry_run, batch_size)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a bulk import, then restore it.
-
-    A city's file becomes millions of small objects that all live until the import ends; the
-    collector would scan them again and again as they accumulate, about a third of the import's
-    time, while finding nothing to free. Reference counting still frees everything else.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _bulk_import_persons(
