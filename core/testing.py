@@ -8,10 +8,11 @@ works and is harmless: pytest then finds it already registered under that name.)
 
 For plugin authors (see docs/testing.md):
 
-- ``@pytest.mark.gongzhi_plugins("points", "compact", settings={"compact": {...}})`` chooses the
-  enabled plugins and their settings for a test, a class or a module (``pytestmark``); without the
-  marker, the fixtures ``gongzhi_plugins`` and ``gongzhi_settings`` give them (override them in a
-  ``conftest.py`` for a whole folder; both default to none).
+- ``@pytest.mark.gongzhi_plugins("consultation", "compact", settings={"compact": {...}})``
+  chooses the enabled plugins and their settings for a test, a class or a module
+  (``pytestmark``); without the marker, the fixtures ``gongzhi_plugins`` and
+  ``gongzhi_settings`` give them (override them in a ``conftest.py`` for a whole folder; both
+  default to none).
 - ``gongzhi_runtime``: a :class:`~core.runtime.Runtime` with those plugins, migrated, holding the
   locality tree (:data:`COUNTY`, :data:`TREE`) and one account per role (:data:`ACCOUNTS`:
   ``county``, ``town``, ``village`` and ``neighbour``, the neighbouring village), all with
@@ -367,7 +368,8 @@ def seeded(runtime: Runtime) -> Runtime:
 @pytest.fixture
 def gongzhi_plugins() -> Sequence[str]:
     """The plugins enabled by default in ``gongzhi_runtime``: none. Override it in a conftest.py
-    (``return ["compact"]``); a ``gongzhi_plugins`` marker on a test takes precedence."""
+    (``return ["consultation", "compact"]``); a ``gongzhi_plugins`` marker on a test takes
+    precedence."""
     return ()
 
 
