@@ -54,7 +54,7 @@ from plugins.consultation.models import (
     ConsultationWish,
 )
 from plugins.consultation.settings import TRIAGE_CLASSES
-from plugins.consultation.statistics import figures
+from plugins.consultation.statistics import figures, local_today
 from plugins.consultation.workflow import (
     DELIBERATE,
     EVALUATE,
@@ -1220,7 +1220,7 @@ class FiguresPage(GuardedPage):
         if not is_within(scope, principal.scope_code) or session.get(Locality, scope) is None:
             flash("所选区划不存在或不在您的管辖范围内", "error")
             scope = principal.scope_code
-        today = dt.date.today()
+        today = local_today(runtime.config.timezone)
         start = _date_arg("start", today.replace(month=1, day=1))
         end = _date_arg("end", today)
         if end < start:

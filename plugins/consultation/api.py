@@ -7,7 +7,6 @@ the step; bad input answers 422 naming the field, a step not allowed now 409, a 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -57,7 +56,7 @@ from plugins.consultation.schemas import (
     ConsultationWishSchema,
     ConsultationWishTransitionSchema,
 )
-from plugins.consultation.statistics import figures
+from plugins.consultation.statistics import figures, local_today
 from plugins.consultation.workflow import (
     DELIBERATE,
     EVALUATE,
@@ -585,12 +584,12 @@ def _meta(api: Any) -> Blueprint:
             scope = query.get("scope") or principal.scope_code
             if not is_within(scope, principal.scope_code):
                 abort(404, message="记录不存在，或不在您的管辖范围内")
-            today = dt.date.today()
+            timezone = api.runtime.config.timezone
+            today = local_today(timezone)
             start = query.get("start") or today.replace(month=1, day=1)
             end = query.get("end") or today
             if end < start:
                 abort(422, errors={"query": {"end": ["结束日期不能早于开始日期"]}})
-            timezone = api.runtime.config.timezone
             return figures(api.session, scope, start, end, timezone)
 
     return blp

@@ -17,7 +17,7 @@ from plugins.consultation.catalogue import session_catalogue
 from plugins.consultation.matters import conclude_due_evaluations, overdue_statement, run_escalation
 from plugins.consultation.models import LEVELS
 from plugins.consultation.settings import TRIAGE_CLASSES
-from plugins.consultation.statistics import figures
+from plugins.consultation.statistics import figures, local_today
 
 
 def _operator() -> str:
@@ -126,7 +126,7 @@ def register(cli: click.Group) -> None:
         """按区划和时段统计：三事分流、办理层级、办结、平均办结天数、满意率。"""
         runtime = state.runtime()
         code = _scope(runtime, scope)
-        today = dt.date.today()
+        today = local_today(runtime.config.timezone)
         first = start.date() if start else today.replace(month=1, day=1)
         last = end.date() if end else today
         if last < first:

@@ -29,7 +29,7 @@ from plugins.consultation.models import (
     ConsultationWish,
 )
 from plugins.consultation.settings import TRIAGE_CLASSES
-from plugins.consultation.statistics import figures
+from plugins.consultation.statistics import figures, local_today
 from plugins.consultation.wishes import masked_name
 
 MATTERS_SHOWN = 20
@@ -198,7 +198,7 @@ def _wish_wall(locality: Locality, session: Session) -> PortalSection | None:
 def _figures_section(locality: Locality, session: Session) -> list[PortalSection]:
     runtime = session.info.get("runtime")
     timezone = runtime.config.timezone if runtime is not None else "Asia/Shanghai"
-    today = dt.date.today()
+    today = local_today(timezone)
     result = figures(session, locality.code, today.replace(month=1, day=1), today, timezone)
     if not result.submitted and not result.resolved:
         return []

@@ -110,6 +110,15 @@ class Figures:
         return rows
 
 
+def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
+    """Today's date in the deployment's time zone, which is what a default period ends on.
+
+    The server's own date is the wrong one: between 16:00 and 24:00 UTC it is still yesterday in
+    China, and a matter submitted a minute ago would fall outside "this year up to today".
+    """
+    return (now or utcnow()).astimezone(ZoneInfo(timezone)).date()
+
+
 def period_bounds(start: dt.date, end: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
     """UTC instants of local midnight at ``start`` and after ``end``."""
     zone = ZoneInfo(timezone)

@@ -19,6 +19,7 @@ from plugins.consultation.models import (
     ConsultationRating,
     ConsultationWish,
 )
+from plugins.consultation.statistics import local_today
 
 BASE = "/api/v1/consultation"
 
@@ -209,7 +210,7 @@ def test_catalogue_and_figures_are_read_within_scope(consult, client, village):
     ]
     assert sum(len(c["items"]) for c in catalogue) == 16
     new_matter(client, village, reporter_id=consult.ids.reporter)
-    today = dt.date.today().isoformat()
+    today = local_today(consult.config.timezone).isoformat()
     figures = client.get(f"{BASE}/figures?start={today}&end={today}", headers=village).get_json()
     assert figures["submitted"] == 1 and figures["by_triage"] == {"untriaged": 1}
     far = client.get(f"{BASE}/figures?scope={FAR_VILLAGE}", headers=village)

@@ -18,6 +18,7 @@ from core.testing import make_config_data
 from hostapp.cli import main
 from plugins.consultation import matters
 from plugins.consultation.models import ConsultationEscalation, ConsultationMatter
+from plugins.consultation.statistics import local_today
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_overdue_figures_catalogue_and_conclude(cli):
     late_matter(cli.runtime)
     overdue = cli("consultation", "overdue")
     assert "逾期事项 1 件" in overdue.output and "拖了很久的事" in overdue.output
-    today = dt.date.today()
+    today = local_today(cli.runtime.config.timezone)
     figures = cli(
         "consultation", "figures", "--from", f"{today.year}-01-01", "--to", today.isoformat()
     )

@@ -16,7 +16,7 @@ from core.localities import is_within
 from core.models import Person
 from core.testing import COUNTY
 from plugins.consultation.models import ConsultationMatter, ConsultationRating
-from plugins.consultation.statistics import figures, period_bounds
+from plugins.consultation.statistics import figures, local_today, period_bounds
 
 FAR = "500243101001"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -199,3 +199,13 @@ def test_a_period_is_counted_in_local_days(consult):
         old_year = figures(session, VILLAGE, dt.date(2025, 12, 1), dt.date(2025, 12, 31))
         new_year = figures(session, VILLAGE, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
         assert (old_year.submitted, new_year.submitted) == (1, 0)
+
+
+def test_the_default_period_ends_on_the_deployments_today_not_the_servers():
+    """At 01:13 in Beijing it is still the previous day in UTC; "up to today" means Beijing's."""
+    moment = dt.datetime(2026, 11, 23, 17, 13, tzinfo=dt.UTC)
+    assert local_today("Asia/Shanghai", moment) == dt.date(2026, 11, 24)
+    assert local_today("UTC", moment) == dt.date(2026, 11, 23)
+    assert local_today("Asia/Shanghai", dt.datetime(2026, 11, 23, 15, 59, tzinfo=dt.UTC)) == (
+        dt.date(2026, 11, 23)
+    )
