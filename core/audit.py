@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import decimal
-import enum
 import hashlib
 import json
 from collections.abc import Sequence
@@ -20,6 +18,8 @@ from sqlalchemy import JSON, Integer, String, event, insert, inspect, select, up
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
+from core.row_digest import bulk_digest as bulk_digest  # part of this module's API
+from core.row_digest import jsonable
 
 GENESIS = "0" * 64
 
@@ -55,20 +55,6 @@ _SKIPPED_TABLES = {"core_audit", "core_audit_head", "core_event"}
 MASK = "***"
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
-
-
 def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     """The chain hash of an entry: SHA-256 over the previous hash and the canonical content."""
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -77,7 +63,7 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 
 def _hashed_fields(entry: dict[str, Any]) -> dict[str, Any]:
     keys = ("at", "actor", "channel", "action", "table_name", "record_id", "before", "after")
-    return {k: _jsonable(entry[k]) for k in keys}
+    return {k: jsonable(entry[k]) for k in keys}
 
 
 @dataclasses.dataclass
@@ -100,7 +86,7 @@ def _column_values(obj: Any, *, committed: bool) -> dict[str, Any]:
             value = hist.deleted[0] if hist.deleted else (hist.unchanged or [None])[0]
         else:
             value = hist.added[0] if hist.added else (hist.unchanged or [None])[0]
-        values[attr.key] = MASK if (attr.key in masked and value is not None) else _jsonable(value)
+        values[attr.key] = MASK if (attr.key in masked and value is not None) else jsonable(value)
     for relation in state.mapper.relationships:
         # Many-to-many links (a resident's tags) live in a bare table: record them on the owner.
         if relation.secondary is None:
@@ -200,7 +186,7 @@ def _stored_values(obj: Any) -> dict[str, Any]:
     values = {}
     for attr in state.mapper.column_attrs:
         value = state.dict.get(attr.key)
-        values[attr.key] = MASK if (attr.key in masked and value is not None) else _jsonable(value)
+        values[attr.key] = MASK if (attr.key in masked and value is not None) else jsonable(value)
     return values
 
 
@@ -208,22 +194,10 @@ BULK_ACTION = "bulk"
 """The action of an entry standing for a batch of rows inserted in one statement."""
 
 
-def bulk_digest(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """SHA-256 of rows given as value sequences in ``columns`` order: the UTF-8 of the compact
-    JSON ``{"columns": [...], "rows": [[...], ...]}`` (dates and times in ISO form). Whoever
-    holds the rows can recompute it and compare it with the ``sha256`` of a bulk entry; the
-    chain makes the entry itself tamper-evident."""
-    text = json.dumps(
-        {"columns": list(columns), "rows": list(rows)},
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=_jsonable,
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def id_ranges(ids: Sequence[int]) -> list[list[int]]:
     """Ids as ``[first, last]`` runs of consecutive values, in the given order."""
+    if ids and list(ids) == list(range(ids[0], ids[0] + len(ids))):  # the usual case, in C
+        return [[ids[0], ids[-1]]]
     runs: list[list[int]] = []
     for value in ids:
         if runs and value == runs[-1][1] + 1:
