@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import enum
 import re
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, String, and_
-from sqlalchemy.orm import InstrumentedAttribute
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, String
+    from sqlalchemy.orm import InstrumentedAttribute
 
 
 class Level(enum.StrEnum):
@@ -104,6 +106,8 @@ def within(column: InstrumentedAttribute[str] | ColumnElement[String], scope_cod
 
     Written as a half-open range on the code so that it uses the column's index on every backend.
     """
+    from sqlalchemy import and_  # here, so that checking a file needs no SQLAlchemy
+
     prefix = scope_prefix(scope_code)
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return and_(column >= prefix, column < upper)

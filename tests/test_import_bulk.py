@@ -25,15 +25,14 @@ from test_import import (
 from core import audit
 from core.identity import IdentityError, make_id_number, normalize_id_number
 from core.importer import (
-    _BULK_PERSON_COLUMNS,
     ImportFailed,
     ImportReport,
     PersonsImported,
-    _IdentityChecker,
     bulk_import_persons,
     import_persons,
 )
 from core.models import AuditEntry, EventRecord, Household, Person, Tag
+from core.resident_rows import BULK_PERSON_COLUMNS, IdentityChecker
 from core.testing import COUNTY
 
 
@@ -153,9 +152,18 @@ def test_each_batch_is_one_audit_entry_whose_digest_matches_the_stored_rows(seed
         assert {(e.actor, e.channel) for e in entries} == {("account:county", "import")}
         assert audit.verify(session).ok
         households = session.scalars(
-            select(AuditEntry).where(AuditEntry.table_name == "core_household")
+            select(AuditEntry)
+            .where(AuditEntry.table_name == "core_household")
+            .order_by(AuditEntry.id)
         ).all()
-        assert [(e.action, e.after["rows"]) for e in households] == [("bulk", 9)]
+        # Each batch's new households (every sixth resident's number is new): one entry each,
+        # written before the batch's residents, who refer to them.
+        assert [(e.action, e.after["rows"]) for e in households] == [
+            ("bulk", 4),
+            ("bulk", 3),
+            ("bulk", 2),
+        ]
+        assert all(h.id < e.id for h, e in zip(households, entries, strict=True))
         # No identity number in clear in the log: only ids, columns and a digest.
         assert not any(id_number(0) in str(e.after) for e in entries)
 
@@ -163,11 +171,11 @@ def test_each_batch_is_one_audit_entry_whose_digest_matches_the_stored_rows(seed
             people = session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id))
             rows = []
             for p in people:
-                values = {c: getattr(p, c, None) for c in _BULK_PERSON_COLUMNS}
+                values = {c: getattr(p, c, None) for c in BULK_PERSON_COLUMNS}
                 values["created_at"] = p.created_at
                 values["tags"] = sorted(t.name for t in p.tags)
-                rows.append([values[c] for c in _BULK_PERSON_COLUMNS])
-            return audit.bulk_digest(_BULK_PERSON_COLUMNS, rows)
+                rows.append([values[c] for c in BULK_PERSON_COLUMNS])
+            return audit.bulk_digest(BULK_PERSON_COLUMNS, rows)
 
         first = entries[0]
         assert stored_digest(audit.bulk_ids(first)) == first.after["sha256"]
@@ -238,10 +246,12 @@ def test_existing_households_and_tags_are_reused_in_bulk(seeded, tmp_path):
         make_id_number("500243", dt.date(1870, 5, 17), 17),
         make_id_number("500243", dt.date(1980, 5, 18), 18),
         make_id_number("422801", dt.date(1980, 5, 17), 19),
+        # Full-width digits pass isdigit(); the full check folds them to ASCII.
+        "500243" + "１９８００５１７" + make_id_number("500243", dt.date(1980, 5, 17), 11)[14:],
     ],
 )
 def test_the_cached_identity_check_agrees_with_the_full_check(number):
-    checker = _IdentityChecker()
+    checker = IdentityChecker()
     # Warm the cache with a valid number of the same area and birth date.
     checker.normalize(make_id_number("500243", dt.date(1980, 5, 17), 1))
     try:

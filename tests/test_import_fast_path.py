@@ -14,16 +14,8 @@ from stdnum.cn import ric
 from test_import import CENTRE, CITY_SOUTH, LONG_BEACH, PERSON_HEADER, id_number, wrong_check_digit
 
 from core.identity import make_id_number
-from core.importer import (
-    PERSON_COLUMNS,
-    _IdentityChecker,
-    _map_header,
-    _person_plan,
-    _plan_rows,
-    _Problems,
-    _rows,
-    _Table,
-)
+from core.import_files import PERSON_COLUMNS, Problems, Table, data_rows, map_header
+from core.resident_rows import IdentityChecker, person_plan, plan_rows
 from core.testing import COUNTY
 
 SCOPE = COUNTY[0]
@@ -68,6 +60,7 @@ def _unusual_rows() -> list[list[str]]:
         _row("太早", make_id_number("500243", dt.date(1870, 1, 1), 9), CENTRE),
         _row("无此地区", make_id_number("999999", dt.date(1980, 5, 17), 10), CENTRE),
         _row("新地区", make_id_number("110101", dt.date(1950, 1, 10), 11), LONG_BEACH),
+        _row("全角日期", id_number(929)[:6] + "１９８００５１７" + id_number(929)[14:], CENTRE),
         _row("空号码", "", CENTRE),
         _row("空代码", id_number(912), ""),
         _row("代码格式", id_number(913), "50024310100"),
@@ -93,16 +86,17 @@ def _unusual_rows() -> list[list[str]]:
 
 def _both_paths(header: list[str], rows: list[list[str]]):
     """(plans, messages, bad lines) of the shortcut and of the full checks on the same rows."""
-    table = _Table(1, header, [(line, cells) for line, cells in enumerate(rows, start=2)])
-    mapping = _map_header(table, PERSON_COLUMNS)
+    table = Table(1, header, [(line, cells) for line, cells in enumerate(rows, start=2)])
+    mapping = map_header(table, PERSON_COLUMNS)
     results = []
     for shortcut in (True, False):
-        problems, identity = _Problems(PERSON_COLUMNS), _IdentityChecker()
+        problems, identity = Problems(PERSON_COLUMNS), IdentityChecker()
         if shortcut:
-            plans = _plan_rows(table, mapping, SCOPE, problems, identity)
+            plans = plan_rows(table, mapping, SCOPE, problems, identity)
         else:
             plans = [
-                _person_plan(r, SCOPE, problems, identity) for r in _rows(table, mapping, problems)
+                person_plan(r, SCOPE, problems, identity)
+                for r in data_rows(table, mapping, problems)
             ]
         results.append((plans, problems.messages(), problems.bad_lines))
     return results
