@@ -3,8 +3,10 @@
 Ours: :func:`core.importer.bulk_import_persons` from the CSV file to the commit: reading and
 decoding the file, checking every row (identity numbers with their check digit, area and birth
 date; phones; localities; duplicates in the file and in the database), writing in batches, one
-hash-chained audit entry and one event per batch. Baseline: ``sqlite3``'s ``executemany`` of the
-same rows, already built in memory, and its commit, into an identical empty database.
+hash-chained audit entry and one event per batch. A worker process reads, checks and digests the
+rows while the importer writes, so ours uses two cores: its CPU time is given with the worker's.
+Baseline: ``sqlite3``'s ``executemany`` of the same rows, already built in memory, and its
+commit, into an identical empty database.
 The row-by-row import (one ORM object, audit entry and event per resident) is measured on a
 sample for comparison.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import resource
 import shutil
 import sqlite3
 import time
@@ -99,15 +102,22 @@ def _raw_insert(path: Path, data: list[tuple[str, str, str, str]]) -> tuple[floa
     return seconds, cpu
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _ours(path: Path, csv_path: Path, importer: Callable[..., object]) -> tuple[float, float]:
-    """Seconds (wall, CPU) of ``importer`` from the file to the commit; then checks the result."""
+    """Seconds (wall, CPU of this process and its worker) of ``importer`` from the file to the
+    commit; then checks the result."""
     runtime = Runtime(
         parse_config(city_module.config_data(f"sqlite:///{path}", city_module.PLUGINS))
     )
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), time.process_time() + _children_cpu()
     with runtime.db.transaction(actor="bench:import", channel="import") as session:
         importer(session, csv_path, scope_code=city_module.PREFECTURE[0])
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    seconds = time.perf_counter() - start
+    cpu = time.process_time() + _children_cpu() - cpu
     with runtime.db.transaction() as session:
         stored = session.scalar(select(func.count()).select_from(Person))
         assert audit.verify(session).ok, "the audit chain does not hold after the import"
@@ -143,7 +153,8 @@ def run(folder: Path, scale: float, log: Callable[[str], None]) -> list[Measurem
             met=ours <= 2 * raw,
             baseline_title="sqlite3 executemany of the same rows, prepared in memory",
             note=f"{rows / ours:,.0f} rows/s vs {rows / raw:,.0f} rows/s raw; CPU time"
-            f" {ours_cpu:.1f} s vs {raw_cpu:.1f} s ({ours_cpu / raw_cpu:.1f}×)",
+            f" {ours_cpu:.1f} s on two cores (importer and worker) vs {raw_cpu:.1f} s"
+            f" ({ours_cpu / raw_cpu:.1f}×)",
         )
     ]
     sample = min(ROW_BY_ROW_SAMPLE, rows)
