@@ -560,19 +560,36 @@ def flashes(page: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def serve_wsgi(app: Any, threads: int = 4) -> Iterator[str]:
-    """Serve a WSGI ``app`` with waitress on a free loopback port; yields its base URL."""
+def serve_wsgi(app: Any, threads: int = 4, **options: Any) -> Iterator[str]:
+    """Serve a WSGI ``app`` with waitress on a free loopback port; yields its base URL.
+
+    ``options`` go to :func:`waitress.create_server` as they are (``trusted_proxy`` and the
+    like, as :func:`hostapp.cli.waitress_options` gives them). On leaving, the server stops and
+    closes every socket it opened; one that does not stop within five seconds fails the test.
+    """
     import waitress
     from waitress import wasyncore
 
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads, **options)
+    stopping = threading.Event()
+
+    def run() -> None:
+        # waitress's loop in rounds of at most 50 ms, looking at ``stopping`` in between, and
+        # the sockets closed from this same thread at the end: closed from another thread they
+        # would be pulled from under a running select(). Stopping so does not depend on
+        # waking the loop through the server's trigger pipe.
+        try:
+            while server._map and not stopping.is_set():
+                wasyncore.loop(timeout=0.05, map=server._map, count=1)
+        finally:
+            wasyncore.close_all(server._map, ignore_all=True)
+
+    thread = threading.Thread(target=run, name="serve_wsgi", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        # Close the sockets from inside the server's own loop, which then ends for lack of
-        # sockets; closing them from here would pull them from under a running select().
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        stopping.set()
         thread.join(timeout=5)
         server.task_dispatcher.shutdown()
+    assert not thread.is_alive(), "the test server did not stop within five seconds"

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gc
 import http.cookiejar
 import json
+import os
 import threading
 import urllib.error
 import urllib.parse
@@ -14,9 +16,8 @@ from collections.abc import Iterator
 import pytest
 import waitress
 from helpers import input_value, make_app
-from waitress import wasyncore
 
-from core.testing import COUNTY, PASSWORD, add_person
+from core.testing import COUNTY, PASSWORD, add_person, serve_wsgi
 
 VILLAGE = "500243001001"
 NEIGHBOUR = "500243001002"
@@ -35,19 +36,8 @@ def server(seeded) -> Iterator[str]:
     with seeded.db.transaction() as session:
         add_person(session, "张三", VILLAGE, 11)
         add_person(session, "李四", NEIGHBOUR, 13)
-    app = make_app(seeded)
-    wsgi = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{wsgi.effective_port}"
-    finally:
-        # Close every socket from inside the server's own loop, which then ends for lack of
-        # sockets; closing them from here would pull them from under a running select().
-        wsgi.trigger.pull_trigger(lambda: wasyncore.close_all(wsgi._map))
-        thread.join(timeout=5)
-        wsgi.task_dispatcher.shutdown()
-        assert not thread.is_alive()
+    with serve_wsgi(make_app(seeded), threads=2) as url:
+        yield url
 
 
 def browser() -> urllib.request.OpenerDirector:
@@ -140,3 +130,50 @@ def test_a_resident_reads_the_portal_and_the_monitor_reads_healthz(server):
         "database": "ok",
         "plugins": [],
     }
+
+
+# --- the test server itself (core.testing.serve_wsgi) -------------------------------------------
+
+
+def hello(environ, start_response):  # type: ignore[no-untyped-def]
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]
+
+
+def open_fds() -> set[int]:
+    return {int(name) for name in os.listdir("/proc/self/fd")}
+
+
+def test_the_test_server_stops_and_closes_every_socket_and_pipe_it_opened():
+    before = open_fds()
+    with serve_wsgi(hello, threads=2) as url:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.read() == b"hello"
+        assert len(open_fds() - before) >= 3  # the listening socket, the wake-up pipe, its copy
+    gc.collect()
+    assert open_fds() - before == set()
+    assert not [t for t in threading.enumerate() if t.name == "serve_wsgi"]
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url, timeout=2)
+
+
+def test_the_test_server_stops_although_its_wake_up_pipe_was_closed_under_it(monkeypatch):
+    """Stopping does not write to the server's trigger pipe: a server whose pipe is gone (once
+    seen in CI, as EBADF from the write) still stops and closes its listening socket."""
+    servers = []
+    create = waitress.create_server
+
+    def keep(*args, **kwargs):  # type: ignore[no-untyped-def]
+        servers.append(create(*args, **kwargs))
+        return servers[-1]
+
+    monkeypatch.setattr(waitress, "create_server", keep)
+    with serve_wsgi(hello, threads=2) as url:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.read() == b"hello"
+        trigger = servers[0].trigger
+        os.close(trigger._fds[1])
+        trigger._fds = [trigger._fds[0]]  # its own close must not close the number again
+    assert not [t for t in threading.enumerate() if t.name == "serve_wsgi"]
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url, timeout=2)

@@ -216,23 +216,14 @@ def test_parallel_guesses_over_real_http_get_exactly_the_allowance(county):
 def test_behind_a_trusted_proxy_each_client_address_has_its_own_allowance(county, behind_proxy):
     """``gongzhi serve --trusted-proxy``: clients are told apart by the proxy's X-Forwarded-For;
     without the option that header is anyone's to write and is ignored."""
-    import threading
-
-    import waitress
-    from waitress import wasyncore
-
     from hostapp.cli import waitress_options
 
     options = waitress_options(4, "127.0.0.1" if behind_proxy else None)
-    server = waitress.create_server(county.app, host="127.0.0.1", port=0, **options)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}/api/v1/tokens"
 
-    def guess(client: str) -> int:
+    def guess(url: str, client: str) -> int:
         body = json.dumps({"username": "nobody", "password": "wrong-password"}).encode()
         headers = {"Content-Type": "application/json", "X-Forwarded-For": client}
-        request = urllib.request.Request(url, data=body, headers=headers)
+        request = urllib.request.Request(f"{url}/api/v1/tokens", data=body, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status
@@ -240,13 +231,9 @@ def test_behind_a_trusted_proxy_each_client_address_has_its_own_allowance(county
             error.close()
             return error.code
 
-    try:
-        spent = [guess("203.0.113.5") for _ in range(MAX_FAILURES_PER_CLIENT + 1)]
-        other = guess("198.51.100.7")
-    finally:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        thread.join(timeout=5)
-        server.task_dispatcher.shutdown()
+    with serve_wsgi(county.app, **options) as url:
+        spent = [guess(url, "203.0.113.5") for _ in range(MAX_FAILURES_PER_CLIENT + 1)]
+        other = guess(url, "198.51.100.7")
     assert spent.count(401) == MAX_FAILURES_PER_CLIENT and spent[-1] == 429
     assert other == (401 if behind_proxy else 429)
 
