@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from core import audit
 from core.identity import make_id_number
 from core.models import AuditEntry, Household, Locality, Person
+from core.resident_rows import WORKER_MIN_BYTES
 from core.testing import add_person, make_config_data, seed_tree
 from hostapp.cli import main
 
@@ -91,33 +92,54 @@ def _wait_until_it_writes_residents(runtime, process, timeout=120):
     raise AssertionError("the import never started writing")
 
 
-def test_an_import_killed_midway_leaves_the_database_unchanged(runtime, config_file, tmp_path):
+def _processes_naming(path) -> list[int]:
+    """The ids of the running processes whose command line names ``path``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if str(path).encode() in handle.read():
+                    found.append(int(entry))
+        except OSError:  # ended meanwhile
+            continue
+    return found
+
+
+@pytest.mark.parametrize(
+    ("bulk", "residents"),
+    [(False, 15_000), (True, 300_000)],
+    ids=["row-by-row", "bulk-with-worker"],
+)
+def test_an_import_killed_midway_leaves_the_database_unchanged(
+    runtime, config_file, tmp_path, bulk, residents
+):
+    """SIGKILL while the rows are being written. The bulk file is large enough (13 MB) for the
+    checking worker; with its importer dead, the worker ends too."""
     with runtime.db.transaction() as session:
         seed_tree(session)
     before = _counts(runtime)
     rows = ["姓名,身份证号,行政区划代码"]
-    birth = dt.date(1960, 1, 1)
-    for index in range(15000):
+    birth = dt.date(1940, 1, 1)
+    for index in range(residents):
         day = birth + dt.timedelta(days=index // 900)
         rows.append(f"居民{index},{make_id_number('500243', day, index % 900)},500243001001")
     path = tmp_path / "big.csv"
     path.write_text("\n".join(rows), encoding="utf-8")
+    assert not bulk or path.stat().st_size >= WORKER_MIN_BYTES
+    command = [sys.executable, "-m", "hostapp.cli", "--config", str(config_file), "import"]
+    command += ["persons", str(path), *(["--bulk"] if bulk else [])]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hostapp.cli",
-            "--config",
-            str(config_file),
-            "import",
-            "persons",
-            str(path),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ},
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ}
     )
     _wait_until_it_writes_residents(runtime, process)
+    if bulk:
+        assert [pid for pid in _processes_naming(path) if pid != process.pid], "no worker"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert _counts(runtime) == before
+    deadline = time.monotonic() + 30
+    while _processes_naming(path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_naming(path) == [], "the checking worker outlived its importer"
