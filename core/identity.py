@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+CHINA = ZoneInfo("Asia/Shanghai")
+"""The time zone of the identity numbers' birth dates."""
+
+
+def latest_birth_date(now: dt.datetime | None = None) -> dt.date:
+    """The latest birth date an identity number may carry: today's date in China.
+
+    Not the server's date: a server on UTC is still on yesterday until 08:00 in China, and would
+    refuse a baby registered on the morning of its birthday.
+    """
+    return (now or dt.datetime.now(dt.UTC)).astimezone(CHINA).date()
 
 
 class IdentityError(ValueError):
@@ -36,7 +50,7 @@ def normalize_id_number(value: str) -> str:
         birth = ric.get_birth_date(raw)
     except StdnumError as exc:
         raise IdentityError(f"身份证号码中的出生日期无效：{mask_id_number(raw)}") from exc
-    if birth > dt.date.today() or birth.year < 1880:
+    if birth > latest_birth_date() or birth.year < 1880:
         raise IdentityError(f"身份证号码中的出生日期不合理：{mask_id_number(raw)}")
     if not _area_exists(raw[:6]):
         raise IdentityError(f"身份证号码中的地区代码不存在：{raw[:6]}")

@@ -32,7 +32,13 @@ from stdnum.cn import ric
 
 from core import localities
 from core.gc_pause import collector_paused
-from core.identity import IdentityError, birth_date_of, normalize_id_number, normalize_phone
+from core.identity import (
+    IdentityError,
+    birth_date_of,
+    latest_birth_date,
+    normalize_id_number,
+    normalize_phone,
+)
 from core.import_files import (
     PERSON_COLUMN_BY_KEY,
     PERSON_COLUMNS,
@@ -81,6 +87,7 @@ class IdentityChecker:
     def __init__(self) -> None:
         self.areas: set[str] = set()
         self.births: dict[str, dt.date] = {}
+        self.latest_birth = latest_birth_date()  # once: the same day for the whole file
         self.birth_texts: dict[str, str] = {}  # ISO text of births, filled in by chunk_of
         self.codes: dict[str, str | LocalityCodeError] = {}
         self._scope = ""
@@ -114,7 +121,7 @@ class IdentityChecker:
             birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
         except ValueError:
             return False
-        if birth > dt.date.today() or birth.year < 1880:
+        if birth > self.latest_birth or birth.year < 1880:
             return False
         self.births[raw[6:14]] = birth
         return True

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.identity import (
     IdentityError,
+    latest_birth_date,
     make_id_number,
     mask_id_number,
     mask_phone,
@@ -75,6 +76,23 @@ def test_an_identity_number_gives_sex_and_birth_date_and_is_shown_masked(seeded)
 def test_an_invalid_identity_number_is_refused_with_the_reason(value, message):
     with pytest.raises(IdentityError, match=message):
         normalize_id_number(value)
+
+
+def test_the_latest_birth_date_is_todays_date_in_china_not_the_servers():
+    """01:13 on 24 November in Beijing is still 23 November in UTC."""
+    assert latest_birth_date(dt.datetime(2026, 11, 23, 17, 13, tzinfo=dt.UTC)) == dt.date(
+        2026, 11, 24
+    )
+    assert latest_birth_date(dt.datetime(2026, 11, 23, 15, 59, tzinfo=dt.UTC)) == dt.date(
+        2026, 11, 23
+    )
+
+
+def test_a_baby_born_today_in_china_is_accepted_and_one_born_tomorrow_is_not():
+    today = latest_birth_date()
+    assert normalize_id_number(make_id_number("500243", today, 1))
+    with pytest.raises(IdentityError, match="不合理"):
+        normalize_id_number(make_id_number("500243", today + dt.timedelta(days=1), 1))
 
 
 def test_a_lowercase_x_check_digit_is_accepted_as_uppercase():

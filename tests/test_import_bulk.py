@@ -23,7 +23,7 @@ from test_import import (
 )
 
 from core import audit
-from core.identity import IdentityError, make_id_number, normalize_id_number
+from core.identity import IdentityError, latest_birth_date, make_id_number, normalize_id_number
 from core.importer import (
     ImportFailed,
     ImportReport,
@@ -242,6 +242,9 @@ def test_existing_households_and_tags_are_reused_in_bulk(seeded, tmp_path):
         "500243" + "19800230" + "0011",
         make_id_number("999999", dt.date(1980, 5, 17), 15),
         make_id_number("500243", dt.date.today() + dt.timedelta(days=400), 16),
+        # Born today and tomorrow in China, whatever the server's own date.
+        make_id_number("500243", latest_birth_date(), 20),
+        make_id_number("500243", latest_birth_date() + dt.timedelta(days=1), 21),
         "50024319800517001",
         make_id_number("500243", dt.date(1870, 5, 17), 17),
         make_id_number("500243", dt.date(1980, 5, 18), 18),

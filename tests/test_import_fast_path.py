@@ -13,10 +13,12 @@ import pytest
 from stdnum.cn import ric
 from test_import import CENTRE, CITY_SOUTH, LONG_BEACH, PERSON_HEADER, id_number, wrong_check_digit
 
-from core.identity import make_id_number
+from core.identity import latest_birth_date, make_id_number
 from core.import_files import PERSON_COLUMNS, Problems, Table, data_rows, map_header
 from core.resident_rows import IdentityChecker, person_plan, plan_rows
 from core.testing import COUNTY
+
+ONE_DAY = dt.timedelta(days=1)
 
 SCOPE = COUNTY[0]
 
@@ -58,6 +60,8 @@ def _unusual_rows() -> list[list[str]]:
             "未出生", make_id_number("500243", dt.date.today() + dt.timedelta(days=400), 8), CENTRE
         ),
         _row("太早", make_id_number("500243", dt.date(1870, 1, 1), 9), CENTRE),
+        _row("今天出生", make_id_number("500243", latest_birth_date(), 30), CENTRE),
+        _row("明天出生", make_id_number("500243", latest_birth_date() + ONE_DAY, 31), CENTRE),
         _row("无此地区", make_id_number("999999", dt.date(1980, 5, 17), 10), CENTRE),
         _row("新地区", make_id_number("110101", dt.date(1950, 1, 10), 11), LONG_BEACH),
         _row("全角日期", id_number(929)[:6] + "１９８００５１７" + id_number(929)[14:], CENTRE),
