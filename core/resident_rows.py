@@ -226,7 +226,8 @@ def plan_rows(
     problems: Problems,
     identity: IdentityChecker,
 ) -> list[PersonPlan]:
-    """The plan of every data row, exactly as :func:`_rows` then :func:`person_plan` give it.
+    """The plan of every data row, exactly as :func:`~core.import_files.data_rows` then
+    :func:`person_plan` give it.
 
     The usual row of a large file is planned here straight from its cells, without the
     per-row dict and calls: a cell under every column and no NUL, a name within its limit, an
